@@ -1,0 +1,66 @@
+/** How the server authenticates upstream. */
+export type AuthMode = "api-key" | "x402";
+
+/**
+ * A failure the model should read: the message says what happened and what to do. Upstream
+ * errors of every kind end up here, so the wording lives in one place.
+ */
+export class ToolFailure extends Error {
+  override name = "ToolFailure";
+}
+
+const CONFIGURE =
+  "Set TOKEN_METRICS_PRIVATE_KEY (a wallet with USDC on Base Sepolia/Base, pays per call via x402) or TOKEN_METRICS_API_KEY (a Token Metrics API key) in the MCP server's env and restart it.";
+
+export const notConfigured = () => new ToolFailure(`No credentials configured. ${CONFIGURE}`);
+
+/** The API's own explanation, when its body has one (`{message}` or x402's `{error}`). */
+function upstreamMessage(body: unknown): string | undefined {
+  if (body && typeof body === "object") {
+    const { message, error } = body as { message?: unknown; error?: unknown };
+    const text = typeof message === "string" ? message : typeof error === "string" ? error : undefined;
+    return text?.slice(0, 300);
+  }
+  return undefined;
+}
+
+export function httpFailure(status: number, body: unknown, mode: AuthMode, attempts: number): ToolFailure {
+  const said = upstreamMessage(body);
+  const detail = said ? ` Token Metrics said: "${said}".` : "";
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+  switch (true) {
+    case status === 400:
+      return new ToolFailure(`Token Metrics rejected the parameters (400).${detail} Check the arguments (ids, dates as YYYY-MM-DD, limit 1-100, page from 1).`);
+    case status === 401:
+      return new ToolFailure(
+        mode === "api-key"
+          ? `Token Metrics did not accept the API key (401).${detail} Check TOKEN_METRICS_API_KEY, or use TOKEN_METRICS_PRIVATE_KEY to pay per call instead.`
+          : `Token Metrics asked for credentials (401) although the x402 header was sent.${detail} Check TOKEN_METRICS_API_BASE_URL.`,
+      );
+    case status === 402:
+      return new ToolFailure(
+        mode === "api-key"
+          ? `This endpoint needs payment (402): your API plan does not include it.${detail} Upgrade the plan or use TOKEN_METRICS_PRIVATE_KEY to pay per call.`
+          : `Payment was not accepted (402).${detail} Check the wallet's balance and network.`,
+      );
+    case status === 403:
+      return new ToolFailure(`Access forbidden (403): the plan or key may not include this endpoint.${detail}`);
+    case status === 404:
+      return new ToolFailure(`Not found (404).${detail} Check the token id or index id; get_tokens and get_indices list valid ids.`);
+    case status === 429:
+      return new ToolFailure(`Token Metrics is rate limiting (429)${tries}.${detail} Wait a minute before calling again, or spread the calls out.`);
+    case status >= 500:
+      return new ToolFailure(`Token Metrics had a server error (${status})${tries}.${detail} Try again in a few minutes.`);
+    default:
+      return new ToolFailure(`Unexpected answer from Token Metrics (HTTP ${status}).${detail}`);
+  }
+}
+
+export function timeoutFailure(timeoutMs: number): ToolFailure {
+  return new ToolFailure(`Token Metrics did not answer within ${Math.round(timeoutMs / 1000)} s. Try again, or raise TOKEN_METRICS_TIMEOUT_MS.`);
+}
+
+export function networkFailure(baseUrl: string, cause: unknown): ToolFailure {
+  const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+  return new ToolFailure(`Could not reach ${new URL(baseUrl).host}: ${reason}. Check the network and TOKEN_METRICS_API_BASE_URL.`);
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+/** Reusable parameter schemas with the API's real names and formats; shared by every catalog entry. */
+
+const csvOf = (item: string, max = 50) => new RegExp(`^${item}(,${item}){0,${max - 1}}$`, "u");
+
+export const tokenId = z
+  .union([z.number().int().positive().max(1e9), z.string().max(600).regex(csvOf("\\d{1,9}"), "must be a TOKEN_ID or comma-separated TOKEN_IDs, e.g. 3375,3306")])
+  .describe("Token Metrics TOKEN_ID, or several comma-separated (BTC = 3375, ETH = 3306). Find ids with get_tokens.");
+
+export const symbol = z
+  .string()
+  .max(300)
+  .regex(csvOf("[A-Za-z0-9$._-]{1,20}"), "must be ticker symbols like BTC or BTC,ETH")
+  .describe("Ticker symbol(s), comma-separated, e.g. BTC,ETH. Several tokens can share a ticker: prefer token_id when known.");
+
+export const tokenName = z
+  .string()
+  .max(600)
+  .regex(csvOf("[\\p{L}\\p{N} .'()&-]{1,60}"), "must be token names like Bitcoin or Bitcoin,Ethereum")
+  .describe("Token name(s), comma-separated, e.g. Bitcoin,Ethereum.");
+
+const slugList = (what: string, example: string) =>
+  z
+    .string()
+    .max(300)
+    .regex(csvOf("[A-Za-z0-9-]{1,40}"), `must be ${what} slugs like ${example}`)
+    .describe(`${what} slug(s), comma-separated, e.g. ${example}.`);
+
+export const category = slugList("Category", "layer-1,defi");
+export const exchange = slugList("Exchange", "binance,coinbase");
+
+export const blockchainAddress = z
+  .string()
+  .max(120)
+  .regex(/^[a-z0-9-]{1,40}:[A-Za-z0-9]{20,90}$/, "must be <chain>:<address>, e.g. binance-smart-chain:0x57185189118c7e786cafd5c71f35b16012fa95ad")
+  .describe("Contract address as <chain>:<address>, e.g. binance-smart-chain:0x5718…95ad.");
+
+const isoDate = (label: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD")
+    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), "must be a real calendar date")
+    .describe(`${label} (YYYY-MM-DD, inclusive). Leave empty for the latest data.`);
+
+export const startDate = isoDate("Start date");
+export const endDate = isoDate("End date");
+
+export const dateRange = { startDate, endDate };
+
+export const signal = z
+  .literal([1, 0, -1])
+  .describe("Only tokens whose current signal is 1 (bullish), -1 (bearish) or 0 (no signal).");
+
+const minimumUsd = (what: string) => z.number().min(0).max(1e15).describe(`Minimum ${what} in USD.`);
+export const marketFilters = { marketcap: minimumUsd("market cap"), volume: minimumUsd("24h volume"), fdv: minimumUsd("fully diluted valuation") };
+
+export const grade = (what: string) => z.number().min(0).max(100).describe(`Minimum ${what} (0-100).`);
+
+export const limit = z.number().int().min(1).max(100).describe("Rows per page (1-100).");
+export const page = z.number().int().min(1).max(10_000).describe("Page number, starting at 1.");
+export const topK = z.number().int().min(1).max(100).describe("How many top tokens (1-100).");
+
+export const fields = z
+  .array(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be a field name such as TOKEN_SYMBOL"))
+  .min(1)
+  .max(50)
+  .describe("Keep only these fields of each row (names as in the data, e.g. TOKEN_SYMBOL, DATE). Smaller answers for the model.");
+
+/** The filters shared by the "screener" endpoints (signals, grades, quant metrics). */
+export const screenerFilters = { token_id: tokenId, symbol, category, exchange, ...marketFilters };

@@ -1,0 +1,190 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { isAddress, getAddress, type Address } from "viem";
+import { z } from "zod";
+import { TOOLSET_NAMES, type Toolset } from "./catalog/toolsets.js";
+import { ASSET_DECIMALS, ASSET_SYMBOLS, DEFAULT_RPC_URL, NETWORKS, type AssetSymbol, type Network } from "./payer/assets.js";
+import { Secret } from "./secret.js";
+
+/** An amount per asset, as a decimal string in the asset's own units ("0.05" USDC). */
+export type AmountPerAsset = Partial<Record<AssetSymbol, string>>;
+
+export interface Config {
+  apiBaseUrl: string;
+  apiKey?: Secret;
+  privateKey?: Secret;
+  network: Network;
+  rpcUrl: string;
+  toolsets: readonly Toolset[];
+  ledgerPath: string;
+  /** Overrides every endpoint's own cache TTL when set. */
+  cacheTtlSeconds?: number;
+  timeoutMs: number;
+  /** Assets the user allows, most preferred first. */
+  assets: readonly AssetSymbol[];
+  maxPerCall: AmountPerAsset;
+  /** When set, only these payees are ever paid. */
+  payees?: readonly Address[];
+  tmaiAddress?: Address;
+  sessionBudget: AmountPerAsset;
+  dailyBudget: AmountPerAsset;
+  confirmAbove: AmountPerAsset;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const DEFAULT_API_BASE_URL = "https://api.tokenmetrics.com/v2";
+export const DEFAULT_LEDGER_PATH = join(homedir(), ".token-metrics-x402-mcp", "ledger.jsonl");
+
+const csv = (value: string) =>
+  value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+
+const amountList = z.string().transform((value, ctx) => {
+  const amounts: AmountPerAsset = {};
+  for (const item of csv(value)) {
+    const match = /^(\d+(?:\.(\d+))?)\s+([A-Za-z]+)$/.exec(item);
+    const symbol = match?.[3]?.toUpperCase();
+    if (!match || !ASSET_SYMBOLS.includes(symbol as AssetSymbol)) {
+      ctx.addIssue({ code: "custom", message: `"${item}" is not "<amount> <${ASSET_SYMBOLS.join("|")}>", e.g. "0.05 USDC"` });
+      return z.NEVER;
+    }
+    const asset = symbol as AssetSymbol;
+    if ((match[2]?.length ?? 0) > ASSET_DECIMALS[asset]) {
+      ctx.addIssue({ code: "custom", message: `"${item}" has more decimals than ${asset} (${ASSET_DECIMALS[asset]})` });
+      return z.NEVER;
+    }
+    amounts[asset] = match[1];
+  }
+  return amounts;
+});
+
+const address = z.string().refine((value) => isAddress(value, { strict: false }), "must be a 0x-prefixed 20-byte address").transform((value) => getAddress(value));
+
+const envSchema = z.object({
+  TOKEN_METRICS_API_KEY: z.string().trim().min(1).optional(),
+  TOKEN_METRICS_PRIVATE_KEY: z
+    .string()
+    .trim()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (64 hex digits, 0x optional)")
+    .transform((key) => (key.startsWith("0x") ? key : `0x${key}`))
+    .optional(),
+  TOKEN_METRICS_NETWORK: z.enum(NETWORKS).default("base-sepolia"),
+  TOKEN_METRICS_API_BASE_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_API_BASE_URL),
+  TOKEN_METRICS_RPC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TOKEN_METRICS_TOOLSETS: z
+    .string()
+    .transform((value, ctx) => {
+      const names = csv(value.toLowerCase());
+      if (names.includes("all")) return TOOLSET_NAMES;
+      const unknown = names.filter((name) => !TOOLSET_NAMES.includes(name as Toolset));
+      if (unknown.length > 0 || names.length === 0) {
+        ctx.addIssue({ code: "custom", message: `unknown toolset "${unknown.join(",")}"; choose from ${TOOLSET_NAMES.join(", ")} or all` });
+        return z.NEVER;
+      }
+      return names as Toolset[];
+    })
+    .default(TOOLSET_NAMES),
+  TOKEN_METRICS_LEDGER: z.string().min(1).default(DEFAULT_LEDGER_PATH),
+  TOKEN_METRICS_CACHE_TTL: z.coerce.number().int().min(0).max(86_400).optional(),
+  TOKEN_METRICS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+  TOKEN_METRICS_ASSETS: z
+    .string()
+    .transform((value, ctx) => {
+      const symbols = csv(value.toUpperCase());
+      const unknown = symbols.filter((symbol) => !ASSET_SYMBOLS.includes(symbol as AssetSymbol));
+      if (unknown.length > 0 || symbols.length === 0) {
+        ctx.addIssue({ code: "custom", message: `unknown asset "${unknown.join(",")}"; choose from ${ASSET_SYMBOLS.join(", ")}` });
+        return z.NEVER;
+      }
+      return [...new Set(symbols)] as AssetSymbol[];
+    })
+    .default(["USDC"]),
+  TOKEN_METRICS_MAX_PER_CALL: amountList.default({ USDC: "0.1" }),
+  TOKEN_METRICS_PAYEES: z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = csv(value).map((item) => address.safeParse(item));
+      if (parsed.some((result) => !result.success)) {
+        ctx.addIssue({ code: "custom", message: "must be a comma-separated list of 0x addresses" });
+        return z.NEVER;
+      }
+      return parsed.map((result) => result.data as Address);
+    })
+    .optional(),
+  TOKEN_METRICS_TMAI_ADDRESS: address.optional(),
+  TOKEN_METRICS_SESSION_BUDGET: amountList.default({}),
+  TOKEN_METRICS_DAILY_BUDGET: amountList.default({}),
+  TOKEN_METRICS_CONFIRM_ABOVE: amountList.default({}),
+});
+
+/** Command-line flags that mirror an environment variable (flags win). */
+const FLAG_TO_ENV = {
+  toolsets: "TOKEN_METRICS_TOOLSETS",
+  network: "TOKEN_METRICS_NETWORK",
+  ledger: "TOKEN_METRICS_LEDGER",
+  "api-base-url": "TOKEN_METRICS_API_BASE_URL",
+  "rpc-url": "TOKEN_METRICS_RPC_URL",
+  assets: "TOKEN_METRICS_ASSETS",
+  "max-per-call": "TOKEN_METRICS_MAX_PER_CALL",
+} as const;
+
+/**
+ * The only place that reads the environment. Empty variables count as unset (Claude Desktop
+ * configs often carry "" placeholders). Throws ConfigError naming the variable at fault.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Config {
+  const merged: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith("TOKEN_METRICS_") && value !== undefined && value.trim() !== "") merged[key] = value;
+  }
+  for (const [flag, value] of Object.entries(parseFlags(argv))) {
+    merged[FLAG_TO_ENV[flag as keyof typeof FLAG_TO_ENV]] = value;
+  }
+
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  const unlimited = e.TOKEN_METRICS_ASSETS.filter((asset) => e.TOKEN_METRICS_MAX_PER_CALL[asset] === undefined);
+  if (unlimited.length === e.TOKEN_METRICS_ASSETS.length) {
+    throw new ConfigError(
+      `Invalid configuration: TOKEN_METRICS_MAX_PER_CALL sets no limit for the allowed assets (${e.TOKEN_METRICS_ASSETS.join(", ")}); an asset without a limit is never paid. Example: "0.05 USDC".`,
+    );
+  }
+  return {
+    apiBaseUrl: e.TOKEN_METRICS_API_BASE_URL.replace(/\/+$/, ""),
+    apiKey: e.TOKEN_METRICS_API_KEY ? new Secret(e.TOKEN_METRICS_API_KEY) : undefined,
+    privateKey: e.TOKEN_METRICS_PRIVATE_KEY ? new Secret(e.TOKEN_METRICS_PRIVATE_KEY) : undefined,
+    network: e.TOKEN_METRICS_NETWORK,
+    rpcUrl: e.TOKEN_METRICS_RPC_URL ?? DEFAULT_RPC_URL[e.TOKEN_METRICS_NETWORK],
+    toolsets: e.TOKEN_METRICS_TOOLSETS,
+    ledgerPath: e.TOKEN_METRICS_LEDGER,
+    cacheTtlSeconds: e.TOKEN_METRICS_CACHE_TTL,
+    timeoutMs: e.TOKEN_METRICS_TIMEOUT_MS,
+    assets: e.TOKEN_METRICS_ASSETS,
+    maxPerCall: e.TOKEN_METRICS_MAX_PER_CALL,
+    payees: e.TOKEN_METRICS_PAYEES,
+    tmaiAddress: e.TOKEN_METRICS_TMAI_ADDRESS,
+    sessionBudget: e.TOKEN_METRICS_SESSION_BUDGET,
+    dailyBudget: e.TOKEN_METRICS_DAILY_BUDGET,
+    confirmAbove: e.TOKEN_METRICS_CONFIRM_ABOVE,
+  };
+}
+
+function parseFlags(argv: string[]): Record<string, string> {
+  const options = Object.fromEntries(Object.keys(FLAG_TO_ENV).map((flag) => [flag, { type: "string" as const }]));
+  try {
+    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return values as Record<string, string>;
+  } catch (error) {
+    throw new ConfigError(`Invalid command line: ${(error as Error).message}. Flags: ${Object.keys(FLAG_TO_ENV).map((f) => `--${f}`).join(", ")}`);
+  }
+}

@@ -1,0 +1,41 @@
+import type { Address } from "viem";
+
+/** The x402 v1 networks this server can pay on. base-sepolia is the default (testnet). */
+export const NETWORKS = ["base-sepolia", "base"] as const;
+export type Network = (typeof NETWORKS)[number];
+
+export const CHAIN_ID: Readonly<Record<Network, number>> = { "base-sepolia": 84532, base: 8453 };
+
+export const DEFAULT_RPC_URL: Readonly<Record<Network, string>> = {
+  "base-sepolia": "https://sepolia.base.org",
+  base: "https://mainnet.base.org",
+};
+
+/** Assets Token Metrics accepts; the value of the `x-payment-token` header is the lowercase symbol. */
+export const ASSET_SYMBOLS = ["USDC", "TMAI"] as const;
+export type AssetSymbol = (typeof ASSET_SYMBOLS)[number];
+
+export interface Asset {
+  symbol: AssetSymbol;
+  network: Network;
+  address: Address;
+  decimals: number;
+}
+
+/**
+ * Contract addresses we will pay with, per network. Canonical USDC is public knowledge; TMAI's
+ * address was not found in public sources, so it is only known when configured
+ * (TOKEN_METRICS_TMAI_ADDRESS). A challenge for any other contract is refused.
+ */
+const USDC_ADDRESS: Readonly<Record<Network, Address>> = {
+  "base-sepolia": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+  base: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+};
+
+export const ASSET_DECIMALS: Readonly<Record<AssetSymbol, number>> = { USDC: 6, TMAI: 18 };
+
+export function knownAssets(network: Network, tmaiAddress?: Address): Asset[] {
+  const assets: Asset[] = [{ symbol: "USDC", network, address: USDC_ADDRESS[network], decimals: ASSET_DECIMALS.USDC }];
+  if (tmaiAddress) assets.push({ symbol: "TMAI", network, address: tmaiAddress, decimals: ASSET_DECIMALS.TMAI });
+  return assets;
+}
