@@ -1,0 +1,331 @@
+/**
+ * A throwaway local "Base Sepolia": anvil (chain id 84532) with the sandbox EIP-3009 token deployed
+ * as USDC at its canonical Base Sepolia address and as TMAI, and a payer funded with both.
+ * Presenting as base-sepolia matters: x402 v1 knows networks only by name, and "base-sepolia"
+ * means chain id 84532 and that USDC address.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import {
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  http,
+  type Address,
+  type Chain,
+  type Hash,
+  type Hex,
+  type NonceManager,
+  type PublicClient,
+  type Transport,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { getTransactionCount } from "viem/actions";
+import { createNonceManager } from "viem/nonce";
+import { getDefaultAsset } from "x402/shared";
+import { compileTokenContract, tokenAbi } from "./token-contract.js";
+
+export const LOCAL_CHAIN_ID = 84532;
+
+/** A token as x402-express prices it (`price: { amount, asset }`), plus its symbol. */
+export interface SandboxToken {
+  address: Address;
+  symbol: string;
+  decimals: number;
+  eip712: { name: string; version: string };
+}
+
+export interface LocalChain {
+  rpcUrl: string;
+  chainId: number;
+  /** viem chain definition pointing at this anvil. */
+  chain: Chain;
+  usdc: Address;
+  tmai: Address;
+  tokens: { usdc: SandboxToken; tmai: SandboxToken };
+  /** anvil account 0: submits settlements and pays their gas. */
+  facilitatorPrivateKey: Hex;
+  /** anvil account 1: holds the tokens that pay for API calls. */
+  payerPrivateKey: Hex;
+  payerAddress: Address;
+  /** anvil account 2: the API's revenue address. */
+  payTo: Address;
+  publicClient: PublicClient<Transport, Chain>;
+  balanceOf(asset: Address, owner: Address): Promise<bigint>;
+  /** Mints `amount` base units; resolves once the mint is mined. */
+  mint(asset: Address, to: Address, amount: bigint): Promise<Hash>;
+  /** True once an EIP-3009 authorization with this nonce was used (settled). */
+  authorizationState(asset: Address, authorizer: Address, nonce: Hex): Promise<boolean>;
+  /** Kills anvil; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface StartChainOptions {
+  /** Mine a block every N seconds like a real chain (Base: 2). Default: mine each transaction at once. */
+  blockTimeSeconds?: number;
+}
+
+// anvil's well-known dev keys (mnemonic "test test ... junk"); public test keys, never real money.
+const DEV_KEYS = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+] as const satisfies readonly Hex[];
+const [FACILITATOR_KEY, PAYER_KEY, PAY_TO_KEY, OWNER_KEY] = DEV_KEYS;
+
+/** Tokens minted to the payer at start, in whole tokens. */
+const PAYER_FUNDING = { usdc: 1000n, tmai: 10_000n };
+
+const TMAI: Omit<SandboxToken, "address"> = {
+  symbol: "TMAI",
+  decimals: 18,
+  eip712: { name: "Token Metrics AI", version: "2" },
+};
+
+const STARTUP_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 2_000;
+/** How often viem polls for receipts; 127.0.0.1 is cheap to ask. */
+export const LOCAL_POLLING_INTERVAL_MS = 50;
+
+/** A viem chain for a local node that claims `chainId`. */
+export function defineLocalChain(rpcUrl: string, chainId: number = LOCAL_CHAIN_ID): Chain {
+  return defineChain({
+    id: chainId,
+    name: `Local chain ${chainId} (anvil)`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+}
+
+/**
+ * A viem nonce manager private to one caller. viem's shared `nonceManager` remembers the last nonce
+ * per (address, chain id) for the whole process, so after one anvil is replaced by a fresh one with
+ * the same chain id it would hand out nonces that are too high and transactions would never mine.
+ */
+export function createLocalNonceManager(): NonceManager {
+  return createNonceManager({
+    source: {
+      get: ({ address, client }) => getTransactionCount(client, { address, blockTag: "pending" }),
+      set: () => {},
+    },
+  });
+}
+
+export async function startChain(options: StartChainOptions = {}): Promise<LocalChain> {
+  // Compiling (~1.5 s, mostly loading solc) overlaps with anvil's start.
+  const [started, compiled] = await Promise.allSettled([spawnAnvil(), compileTokenContract()]);
+  if (started.status === "rejected") throw started.reason;
+  const anvil = started.value;
+  try {
+    if (compiled.status === "rejected") throw compiled.reason;
+    const contract = compiled.value;
+    const chain = defineLocalChain(anvil.rpcUrl);
+    const transport = http(anvil.rpcUrl);
+    const publicClient = createPublicClient({ chain, transport, pollingInterval: LOCAL_POLLING_INTERVAL_MS });
+    const testClient = createTestClient({ mode: "anvil", chain, transport });
+    // A dedicated owner account (not the facilitator's) so mints never race settlements for nonces.
+    const owner = createWalletClient({
+      account: privateKeyToAccount(OWNER_KEY, { nonceManager: createLocalNonceManager() }),
+      chain,
+      transport,
+    });
+
+    const chainId = await publicClient.getChainId();
+    if (chainId !== LOCAL_CHAIN_ID) throw new Error(`anvil reports chain id ${chainId}, expected ${LOCAL_CHAIN_ID}`);
+
+    const mined = async (hash: Hash): Promise<Hash> => {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`Transaction ${hash} reverted`);
+      return hash;
+    };
+    const deploy = async (token: Omit<SandboxToken, "address">): Promise<Address> => {
+      const hash = await owner.deployContract({
+        abi: contract.abi,
+        bytecode: contract.bytecode,
+        args: [token.eip712.name, token.symbol, token.decimals],
+      });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`Deploying ${token.symbol} failed`);
+      return receipt.contractAddress;
+    };
+
+    const usdcInfo = getDefaultAsset("base-sepolia");
+    const usdcToken: SandboxToken = {
+      address: getAddress(usdcInfo.address),
+      symbol: "USDC",
+      decimals: usdcInfo.decimals,
+      eip712: usdcInfo.eip712,
+    };
+    // One after the other, so the owner's nonces 0 and 1 make TMAI's address the same on every run.
+    const usdcTemplate = await deploy(usdcToken);
+    const tmaiAddress = await deploy(TMAI);
+    // Every setting of the token is in its runtime code (immutables), so copying the code is enough.
+    const usdcCode = await publicClient.getCode({ address: usdcTemplate });
+    if (!usdcCode) throw new Error("Deployed USDC has no code");
+    await testClient.setCode({ address: usdcToken.address, bytecode: usdcCode });
+    const tmaiToken: SandboxToken = { ...TMAI, address: getAddress(tmaiAddress) };
+
+    const mint = async (asset: Address, to: Address, amount: bigint): Promise<Hash> =>
+      mined(await owner.writeContract({ address: asset, abi: tokenAbi, functionName: "mint", args: [to, amount] }));
+
+    const payerAddress = privateKeyToAccount(PAYER_KEY).address;
+    await Promise.all([
+      mint(usdcToken.address, payerAddress, PAYER_FUNDING.usdc * 10n ** BigInt(usdcToken.decimals)),
+      mint(tmaiToken.address, payerAddress, PAYER_FUNDING.tmai * 10n ** BigInt(tmaiToken.decimals)),
+    ]);
+
+    // Switched on only now, so the setup above does not wait for blocks.
+    if (options.blockTimeSeconds !== undefined) {
+      await testClient.setIntervalMining({ interval: options.blockTimeSeconds });
+    }
+
+    return {
+      rpcUrl: anvil.rpcUrl,
+      chainId: LOCAL_CHAIN_ID,
+      chain,
+      usdc: usdcToken.address,
+      tmai: tmaiToken.address,
+      tokens: { usdc: usdcToken, tmai: tmaiToken },
+      facilitatorPrivateKey: FACILITATOR_KEY,
+      payerPrivateKey: PAYER_KEY,
+      payerAddress,
+      payTo: privateKeyToAccount(PAY_TO_KEY).address,
+      publicClient,
+      balanceOf: (asset, holder) =>
+        publicClient.readContract({ address: asset, abi: tokenAbi, functionName: "balanceOf", args: [holder] }),
+      mint,
+      authorizationState: (asset, authorizer, nonce) =>
+        publicClient.readContract({
+          address: asset,
+          abi: tokenAbi,
+          functionName: "authorizationState",
+          args: [authorizer, nonce],
+        }),
+      stop: anvil.stop,
+    };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}
+
+// --- the anvil process ----------------------------------------------------------------------
+
+interface AnvilProcess {
+  rpcUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The anvil binary shipped by the platform package that `@foundry-rs/anvil` installs. */
+function anvilBinaryPath(): string {
+  const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch] ?? process.arch;
+  const platformPackage = `@foundry-rs/anvil-${process.platform}-${arch}`;
+  let packageJson: string;
+  try {
+    packageJson = createRequire(import.meta.url).resolve(`${platformPackage}/package.json`);
+  } catch {
+    throw new Error(
+      `anvil is not installed for ${process.platform}/${process.arch}: ${platformPackage} not found ` +
+        "(install the devDependency @foundry-rs/anvil)",
+    );
+  }
+  return join(dirname(packageJson), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
+}
+
+async function spawnAnvil(): Promise<AnvilProcess> {
+  // Port 0: anvil binds a free port itself and prints it, so there is no pick-then-bind race.
+  const child = spawn(anvilBinaryPath(), ["--chain-id", String(LOCAL_CHAIN_ID), "--host", "127.0.0.1", "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // No pid: the spawn itself failed; "error" follows and there is nothing to track or kill.
+  if (child.pid !== undefined) trackChild(child);
+
+  // anvil logs every RPC call to stdout. It is always drained (a full pipe would block anvil)
+  // and never forwarded: our stdout may be an MCP stdio transport.
+  let output = "";
+  const listening = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-4096);
+      const match = /Listening on ([\d.]+):(\d+)/.exec(output);
+      if (!match) return;
+      for (const stream of [child.stdout, child.stderr]) stream?.off("data", onData).resume();
+      resolve(`http://${match[1]}:${match[2]}`);
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("error", reject);
+    child.once("exit", (code, signal) =>
+      reject(new Error(`anvil exited before listening (code ${code}, signal ${signal}):\n${output}`)),
+    );
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= killChild(child));
+
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`anvil did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)),
+      STARTUP_TIMEOUT_MS,
+    );
+  });
+  try {
+    return { rpcUrl: await Promise.race([listening, timeout]), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+// --- no anvil outlives this process ------------------------------------------------------------
+// Handlers are installed only while an anvil runs: a SIGINT listener left behind would stop
+// Ctrl-C from ending the host process.
+
+const runningChildren = new Set<ChildProcess>();
+const EXIT_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+function killAllNow(): void {
+  for (const child of runningChildren) child.kill("SIGKILL");
+}
+
+function onExitSignal(signal: NodeJS.Signals): void {
+  killAllNow();
+  uninstallExitHandlers();
+  // Keep the default behaviour (die by the signal) unless the host handles the signal itself.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function installExitHandlers(): void {
+  process.on("exit", killAllNow);
+  for (const signal of EXIT_SIGNALS) process.on(signal, onExitSignal);
+}
+
+function uninstallExitHandlers(): void {
+  process.off("exit", killAllNow);
+  for (const signal of EXIT_SIGNALS) process.off(signal, onExitSignal);
+}
+
+function trackChild(child: ChildProcess): void {
+  if (runningChildren.size === 0) installExitHandlers();
+  runningChildren.add(child);
+  child.once("exit", () => {
+    runningChildren.delete(child);
+    if (runningChildren.size === 0) uninstallExitHandlers();
+  });
+}
