@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { after, before, describe, test } from "node:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { CATALOG } from "../src/catalog/index.js";
+import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
+import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
+import { connectInMemory } from "./helpers/mcp.js";
+
+const SNAPSHOT = new URL("./snapshots/tools-list.json", import.meta.url);
+
+describe("tool catalog", () => {
+  let client: Client;
+  let close: () => Promise<unknown>;
+  let tools: Tool[];
+
+  before(async () => {
+    ({ client, close } = await connectInMemory({}));
+    ({ tools } = await client.listTools());
+  });
+  after(() => close());
+
+  test("every priced Token Metrics endpoint is one tool, plus get_wallet_status", () => {
+    assert.deepEqual(new Set(CATALOG.map((endpoint) => endpoint.path)), new Set(Object.keys(USD_PRICE_BY_PATH)));
+    assert.equal(CATALOG.length, 29);
+    assert.equal(tools.length, 30);
+    assert.equal(new Set(tools.map((tool) => tool.name)).size, tools.length, "tool names are unique");
+    for (const tool of tools) assert.match(tool.name, /^[a-z][a-z0-9_]*$/);
+    assert.ok(tools.some((tool) => tool.name === "get_wallet_status"));
+  });
+
+  test("annotations are explicit and descriptions state the price", () => {
+    for (const tool of tools) {
+      assert.equal(tool.annotations?.readOnlyHint, true, tool.name);
+      assert.equal(tool.annotations?.destructiveHint, false, tool.name);
+      assert.equal(tool.annotations?.openWorldHint, true, tool.name);
+      assert.ok(tool.title && tool.description && tool.description.length > 80, `${tool.name} needs a useful description`);
+    }
+    const signals = tools.find((tool) => tool.name === "get_trading_signals")!;
+    assert.match(signals.description!, /\$0\.017 in USDC per call \(\$0\.0153 in TMAI\)/);
+    assert.match(tools.find((tool) => tool.name === "get_price")!.description!, /Free/);
+  });
+
+  test("schemas use the API's parameter names, enums and bounds", () => {
+    const schema = (name: string) => tools.find((tool) => tool.name === name)!.inputSchema as { properties: Record<string, any>; additionalProperties?: boolean };
+    const signals = schema("get_trading_signals");
+    assert.deepEqual(signals.properties.signal.enum, [1, 0, -1]);
+    assert.equal(signals.properties.limit.maximum, 100);
+    assert.equal(signals.properties.page.minimum, 1);
+    assert.equal(signals.additionalProperties, false);
+    for (const name of ["token_id", "symbol", "startDate", "endDate", "marketcap", "fdv", "volume", "category", "exchange", "fields"]) {
+      assert.ok(name in signals.properties, `get_trading_signals lacks ${name}`);
+    }
+    assert.deepEqual(schema("get_indices").properties.indicesType.enum, ["active", "passive"]);
+    assert.deepEqual(schema("get_moonshot_tokens").properties.type.enum, ["active", "past"]);
+    assert.ok("id" in schema("get_indices_holdings").properties);
+    assert.equal(schema("get_top_market_cap_tokens").properties.top_k.maximum, 100);
+    assert.ok("question" in schema("ask_tmai").properties);
+  });
+
+  test("toolsets limit what is registered", async () => {
+    const { client: limited, close: closeLimited } = await connectInMemory({ TOKEN_METRICS_TOOLSETS: "indices,signals" });
+    const names = (await limited.listTools()).tools.map((tool) => tool.name).sort();
+    await closeLimited();
+    assert.deepEqual(names, [
+      "get_hourly_trading_signals",
+      "get_indices",
+      "get_indices_holdings",
+      "get_indices_performance",
+      "get_resistance_support",
+      "get_trading_signals",
+      "get_wallet_status",
+    ]);
+    assert.deepEqual(new Set(CATALOG.map((endpoint) => endpoint.toolset)), new Set(TOOLSET_NAMES));
+  });
+
+  test("tools/list matches the committed snapshot (UPDATE_SNAPSHOTS=1 to accept a change)", async () => {
+    const current = `${JSON.stringify(tools, null, 2)}\n`;
+    if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(SNAPSHOT, current);
+    assert.equal(current, await readFile(SNAPSHOT, "utf8"));
+  });
+});

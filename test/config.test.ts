@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { inspect } from "node:util";
+import { describe, test } from "node:test";
+import { ConfigError, DEFAULT_API_BASE_URL, loadConfig } from "../src/config.js";
+import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
+
+const KEY = "0x" + "ab".repeat(32);
+
+describe("configuration", () => {
+  test("defaults: testnet, the real API, all toolsets, 0.1 USDC per call", () => {
+    const config = loadConfig({});
+    assert.equal(config.network, "base-sepolia");
+    assert.equal(config.apiBaseUrl, DEFAULT_API_BASE_URL);
+    assert.deepEqual(config.toolsets, TOOLSET_NAMES);
+    assert.deepEqual(config.assets, ["USDC"]);
+    assert.deepEqual(config.maxPerCall, { USDC: "0.1" });
+    assert.equal(config.timeoutMs, 30_000);
+    assert.equal(config.apiKey, undefined);
+    assert.match(config.ledgerPath, /ledger\.jsonl$/);
+  });
+
+  test("empty variables count as unset (Claude Desktop placeholders)", () => {
+    const config = loadConfig({ TOKEN_METRICS_API_KEY: "", TOKEN_METRICS_PRIVATE_KEY: "  ", TOKEN_METRICS_NETWORK: "" });
+    assert.equal(config.apiKey, undefined);
+    assert.equal(config.privateKey, undefined);
+    assert.equal(config.network, "base-sepolia");
+  });
+
+  for (const [name, value, expected] of [
+    ["TOKEN_METRICS_NETWORK", "mainnet", /TOKEN_METRICS_NETWORK/],
+    ["TOKEN_METRICS_PRIVATE_KEY", "0x1234", /TOKEN_METRICS_PRIVATE_KEY: must be a 32-byte hex private key/],
+    ["TOKEN_METRICS_API_BASE_URL", "not a url", /TOKEN_METRICS_API_BASE_URL/],
+    ["TOKEN_METRICS_TOOLSETS", "grades,nonsense", /TOKEN_METRICS_TOOLSETS: unknown toolset "nonsense"/],
+    ["TOKEN_METRICS_MAX_PER_CALL", "5 dollars", /TOKEN_METRICS_MAX_PER_CALL: "5 dollars" is not/],
+    ["TOKEN_METRICS_MAX_PER_CALL", "0.0000001 USDC", /more decimals than USDC/],
+    ["TOKEN_METRICS_ASSETS", "usdc,doge", /TOKEN_METRICS_ASSETS: unknown asset "DOGE"/],
+    ["TOKEN_METRICS_PAYEES", "0x12", /TOKEN_METRICS_PAYEES/],
+    ["TOKEN_METRICS_CACHE_TTL", "-4", /TOKEN_METRICS_CACHE_TTL/],
+  ] as const) {
+    test(`a wrong ${name} is an error naming it`, () => {
+      assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && expected.test(error.message));
+    });
+  }
+
+  test("the allowed assets need a per-call maximum", () => {
+    assert.throws(() => loadConfig({ TOKEN_METRICS_ASSETS: "tmai", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC" }), /TOKEN_METRICS_MAX_PER_CALL sets no limit/);
+  });
+
+  test("amount lists, toolsets and flags", () => {
+    const config = loadConfig(
+      { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai", TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_TOOLSETS: "grades" },
+      ["--toolsets", "signals,indices", "--network", "base"],
+    );
+    assert.deepEqual(config.maxPerCall, { USDC: "0.05", TMAI: "1.5" });
+    assert.deepEqual(config.assets, ["TMAI", "USDC"]);
+    assert.deepEqual(config.toolsets, ["signals", "indices"]);
+    assert.equal(config.network, "base");
+    assert.equal(config.rpcUrl, "https://mainnet.base.org");
+  });
+
+  test("an unknown flag is a clear error", () => {
+    assert.throws(() => loadConfig({}, ["--toolset", "grades"]), /Invalid command line.*--toolsets/);
+  });
+
+  test("secrets never print", () => {
+    const config = loadConfig({ TOKEN_METRICS_PRIVATE_KEY: KEY, TOKEN_METRICS_API_KEY: "tm-secret-key" });
+    const shown = [JSON.stringify(config), inspect(config, { depth: 5 }), `${config.privateKey}`, String(config.apiKey)].join("\n");
+    assert.ok(!shown.includes("abab"), "private key leaked");
+    assert.ok(!shown.includes("tm-secret-key"), "api key leaked");
+    assert.equal(config.privateKey?.reveal(), KEY);
+  });
+});

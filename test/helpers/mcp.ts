@@ -1,0 +1,40 @@
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { loadConfig } from "../../src/config.js";
+import { createServer } from "../../src/server.js";
+
+export const BUILT_SERVER = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+
+/** An SDK client talking to the built server over stdio, as Claude Desktop does. */
+export async function connectStdio(env: Record<string, string>, args: string[] = []) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BUILT_SERVER, ...args],
+    // Only what a user would set: no inherited TOKEN_METRICS_* from the developer's shell.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stderr: "pipe",
+  });
+  const stderr: string[] = [];
+  transport.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+  const client = new Client({ name: "test-client", version: "1.0.0" });
+  await client.connect(transport);
+  return { client, stderr, close: () => client.close() };
+}
+
+/** The same server in memory, for checks that don't need a process. */
+export async function connectInMemory(env: Record<string, string>) {
+  const server = createServer(loadConfig(env));
+  const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "test-client", version: "1.0.0" });
+  await client.connect(clientSide);
+  return { client, close: async () => (await client.close(), await server.close()) };
+}
+
+export function textOf(result: unknown): string {
+  const content = (result as CallToolResult).content ?? [];
+  return content.map((item) => (item.type === "text" ? item.text : "")).join("\n");
+}
