@@ -24,7 +24,6 @@ export class TokenMetricsClient {
     private readonly payer?: PaidFetch,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
-    // An API key wins when both are set: it is already paid for, so no wallet money is spent.
     this.mode = config.apiKey ? "api-key" : payer ? "x402" : undefined;
   }
 

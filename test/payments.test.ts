@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { parseUnits, type Address, type Hash } from "viem";
+import { generatePrivateKey } from "viem/accounts";
+import { CATALOG } from "../src/catalog/index.js";
+import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
+import type { LedgerEntry } from "../src/payer/ledger.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { exampleArgs } from "./helpers/examples.js";
+import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
+import { connectStdio, textOf } from "./helpers/mcp.js";
+
+const usdc = (usd: number) => parseUnits(usd.toFixed(6), 6);
+const tmai = (usd: number) => parseUnits((usd * 0.9).toFixed(6), 18);
+
+describe("x402 payments on the local chain", () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  let ledgers = 0;
+
+  before(async () => {
+    sandbox = await startSandbox();
+    dir = await mkdtemp(join(tmpdir(), "tm-payments-"));
+  });
+  after(() => sandbox.stop());
+
+  /** A stdio server paying from the sandbox wallet, with its own ledger file. */
+  async function payingServer(env: Record<string, string> = {}) {
+    const ledgerPath = join(dir, `ledger-${++ledgers}.jsonl`);
+    const session = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledgerPath, ...env });
+    const ledger = async () =>
+      (await readFile(ledgerPath, "utf8").catch(() => ""))
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as LedgerEntry);
+    return { ...session, ledgerPath, ledger };
+  }
+
+  const balances = async (owner: Address) => ({
+    usdc: await sandbox.chain.balanceOf(sandbox.chain.usdc, owner),
+    tmai: await sandbox.chain.balanceOf(sandbox.chain.tmai, owner),
+  });
+  const paymentHeadersSeen = () => sandbox.api.requests.filter((request) => request.hasPaymentHeader).length;
+
+  test("a paid call moves exactly the price from payer to payee, on-chain", async () => {
+    const server = await payingServer();
+    try {
+      const payer0 = await balances(sandbox.info.payerAddress as Address);
+      const payee0 = await balances(sandbox.chain.payTo);
+      const result = await server.client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
+      assert.ok(!result.isError, textOf(result));
+      const payment = (result.structuredContent as { payment: { asset: string; amount: string; transaction: Hash } }).payment;
+      assert.equal(payment.asset, "USDC");
+      assert.equal(payment.amount, "0.017");
+      const receipt = await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction });
+      assert.equal(receipt.status, "success");
+      assert.equal((await balances(sandbox.info.payerAddress as Address)).usdc, payer0.usdc - 17_000n);
+      assert.equal((await balances(sandbox.chain.payTo)).usdc, payee0.usdc + 17_000n);
+
+      const events = (await server.ledger()).map((entry) => entry.event);
+      assert.deepEqual(events, ["offered", "signed", "settled"]);
+      const settled = (await server.ledger()).at(-1)!;
+      assert.equal(settled.transaction, payment.transaction);
+      assert.equal(settled.amount, "17000");
+      const text = await readFile(server.ledgerPath, "utf8");
+      assert.ok(!text.toLowerCase().includes(sandbox.info.payerPrivateKey.slice(2).toLowerCase()), "no key in the ledger");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("every tool works with only a private key; the ledger's settled sum equals the on-chain change", async () => {
+    const server = await payingServer();
+    try {
+      const payer0 = await balances(sandbox.info.payerAddress as Address);
+      const headers0 = paymentHeadersSeen();
+      const indices = await server.client.callTool({ name: "get_indices", arguments: {} });
+      const indexId = (indices.structuredContent as { data: Array<{ ID: number }> }).data[0]!.ID;
+      let expected = usdc(USD_PRICE_BY_PATH["/indices"]!);
+      let paidCalls = 1;
+      for (const [name, args] of Object.entries(exampleArgs(indexId))) {
+        const result = await server.client.callTool({ name, arguments: args });
+        assert.ok(!result.isError, `${name}: ${textOf(result)}`);
+        const price = USD_PRICE_BY_PATH[CATALOG.find((endpoint) => endpoint.name === name)!.path]!;
+        const payment = (result.structuredContent as { payment?: { amount: string } }).payment;
+        if (price === 0) assert.equal(payment, undefined, `${name} is free`);
+        else {
+          assert.equal(payment?.amount, String(price), `${name} cost`);
+          expected += usdc(price);
+          paidCalls++;
+        }
+      }
+      const spent = payer0.usdc - (await balances(sandbox.info.payerAddress as Address)).usdc;
+      assert.equal(spent, expected);
+      assert.equal(paymentHeadersSeen() - headers0, paidCalls, "one payment header per paid call");
+      const settled = (await server.ledger()).filter((entry) => entry.event === "settled");
+      assert.equal(settled.length, paidCalls);
+      assert.equal(settled.reduce((sum, entry) => sum + BigInt(entry.amount!), 0n), spent);
+
+      const status = await server.client.callTool({ name: "get_wallet_status", arguments: {} });
+      const wallet = status.structuredContent as { address: string; balances: Array<{ asset: string; balance: string }>; spentThisSession: Record<string, string> };
+      assert.equal(wallet.address, sandbox.info.payerAddress);
+      assert.equal(parseUnits(wallet.balances.find((b) => b.asset === "USDC")!.balance, 6), (await balances(sandbox.info.payerAddress as Address)).usdc);
+      assert.equal(parseUnits(wallet.spentThisSession.USDC!, 6), spent);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("TMAI is asked for and paid when the user allows it (10% cheaper)", async () => {
+    const server = await payingServer({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI" });
+    try {
+      const payer0 = await balances(sandbox.info.payerAddress as Address);
+      const count = sandbox.api.requests.length;
+      const result = await server.client.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } });
+      assert.ok(!result.isError, textOf(result));
+      assert.deepEqual((result.structuredContent as { payment: { asset: string; amount: string } }).payment.asset, "TMAI");
+      const after = await balances(sandbox.info.payerAddress as Address);
+      assert.equal(payer0.tmai - after.tmai, tmai(0.017));
+      assert.equal(after.usdc, payer0.usdc);
+      assert.ok(sandbox.api.requests.slice(count).every((request) => request.paymentToken === "tmai" && request.hasX402Header && !request.hasApiKey));
+    } finally {
+      await server.close();
+    }
+  });
+
+  /** Runs one call that policy must refuse and proves nothing was signed or moved. */
+  async function assertRefused(env: Record<string, string>, expected: RegExp) {
+    const server = await payingServer(env);
+    try {
+      const payer0 = await balances(sandbox.info.payerAddress as Address);
+      const headers0 = paymentHeadersSeen();
+      const result = await server.client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), expected);
+      assert.match(textOf(result), /nothing was signed/);
+      assert.equal(paymentHeadersSeen(), headers0, "no payment header reached the server");
+      assert.deepEqual(await balances(sandbox.info.payerAddress as Address), payer0);
+      assert.deepEqual((await server.ledger()).map((entry) => entry.event), ["refused"]);
+    } finally {
+      await server.close();
+    }
+  }
+
+  test("a price above the per-call maximum is refused", () => assertRefused({ TOKEN_METRICS_MAX_PER_CALL: "0.01 USDC" }, /above the per-call maximum 0\.01 USDC \(TOKEN_METRICS_MAX_PER_CALL\)/));
+  test("an offer on another network is refused", () => assertRefused({ TOKEN_METRICS_NETWORK: "base" }, /network "base-sepolia".*TOKEN_METRICS_NETWORK/));
+  test("a payee outside the allow-list is refused", () =>
+    assertRefused({ TOKEN_METRICS_PAYEES: "0x0000000000000000000000000000000000000001" }, /payee .* is not in TOKEN_METRICS_PAYEES/));
+  test("an asset we do not know is refused", () =>
+    assertRefused(
+      { TOKEN_METRICS_ASSETS: "tmai", TOKEN_METRICS_MAX_PER_CALL: "1 TMAI", TOKEN_METRICS_TMAI_ADDRESS: "0x0000000000000000000000000000000000000002" },
+      /asset 0x[0-9a-fA-F]{40} is not a known USDC or TMAI contract/,
+    ));
+
+  test("an unknown scheme is refused before signing (hostile server)", async () => {
+    const hostile = await startHostileServer();
+    hostile.on("/trading-signals", (_req, res) => json(res, 402, { x402Version: 1, error: "pay", accepts: [offer({ scheme: "upto" }), offer({ scheme: "stream" })] }));
+    const server = await payingServer({ TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
+    try {
+      const result = await server.client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /no valid payment offer|scheme/);
+      assert.equal(hostile.paymentHeaders.length, 0);
+    } finally {
+      await server.close();
+      await hostile.stop();
+    }
+  });
+
+  test("a wallet without funds gets a clear error and nothing is recorded as settled", async () => {
+    const server = await payingServer({ TOKEN_METRICS_PRIVATE_KEY: generatePrivateKey() });
+    try {
+      const payee0 = await balances(sandbox.chain.payTo);
+      const result = await server.client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /did not accept the payment of 0\.017 USDC: insufficient_funds.*get_wallet_status/);
+      assert.deepEqual(await balances(sandbox.chain.payTo), payee0);
+      const events = (await server.ledger()).map((entry) => entry.event);
+      assert.deepEqual(events, ["offered", "signed", "failed"]);
+    } finally {
+      await server.close();
+    }
+  });
+});
