@@ -221,7 +221,11 @@ interface AnvilProcess {
   stop(): Promise<void>;
 }
 
-/** The anvil binary shipped by the platform package that `@foundry-rs/anvil` installs. */
+/**
+ * The anvil binary from Foundry's npm platform package. We depend on the linux-amd64 package
+ * directly: the `@foundry-rs/anvil` wrapper lists every platform as optional, and `npm ci` fails
+ * when the registry lacks one of them (this one serves only linux-amd64).
+ */
 function anvilBinaryPath(): string {
   const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch] ?? process.arch;
   const platformPackage = `@foundry-rs/anvil-${process.platform}-${arch}`;
@@ -231,7 +235,7 @@ function anvilBinaryPath(): string {
   } catch {
     throw new Error(
       `anvil is not installed for ${process.platform}/${process.arch}: ${platformPackage} not found ` +
-        "(install the devDependency @foundry-rs/anvil)",
+        `(npm install -D ${platformPackage})`,
     );
   }
   return join(dirname(packageJson), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
