@@ -30,6 +30,16 @@ export interface Config {
   sessionBudget: AmountPerAsset;
   dailyBudget: AmountPerAsset;
   confirmAbove: AmountPerAsset;
+  /** Serve Streamable HTTP instead of stdio (`--http`). */
+  http?: HttpConfig;
+}
+
+export interface HttpConfig {
+  port: number;
+  /** 127.0.0.1 unless told otherwise: a wallet-backed server must not be reachable by default. */
+  host: string;
+  /** Host header values accepted (DNS-rebinding protection). */
+  allowedHosts: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -121,6 +131,10 @@ const envSchema = z.object({
   TOKEN_METRICS_SESSION_BUDGET: amountList.default({}),
   TOKEN_METRICS_DAILY_BUDGET: amountList.default({}),
   TOKEN_METRICS_CONFIRM_ABOVE: amountList.default({}),
+  TOKEN_METRICS_HTTP: z.enum(["true", "false", "1", "0"]).optional(),
+  TOKEN_METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(3402),
+  TOKEN_METRICS_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
+  TOKEN_METRICS_ALLOWED_HOSTS: z.string().transform(csv).optional(),
 });
 
 /** Command-line flags that mirror an environment variable (flags win). */
@@ -132,6 +146,8 @@ const FLAG_TO_ENV = {
   "rpc-url": "TOKEN_METRICS_RPC_URL",
   assets: "TOKEN_METRICS_ASSETS",
   "max-per-call": "TOKEN_METRICS_MAX_PER_CALL",
+  port: "TOKEN_METRICS_HTTP_PORT",
+  host: "TOKEN_METRICS_HTTP_HOST",
 } as const;
 
 /**
@@ -143,8 +159,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith("TOKEN_METRICS_") && value !== undefined && value.trim() !== "") merged[key] = value;
   }
-  for (const [flag, value] of Object.entries(parseFlags(argv))) {
-    merged[FLAG_TO_ENV[flag as keyof typeof FLAG_TO_ENV]] = value;
+  const { http, ...flags } = parseFlags(argv);
+  if (http) merged.TOKEN_METRICS_HTTP = "true";
+  for (const [flag, value] of Object.entries(flags)) {
+    merged[FLAG_TO_ENV[flag as keyof typeof FLAG_TO_ENV]] = value as string;
   }
 
   const parsed = envSchema.safeParse(merged);
@@ -176,15 +194,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     sessionBudget: e.TOKEN_METRICS_SESSION_BUDGET,
     dailyBudget: e.TOKEN_METRICS_DAILY_BUDGET,
     confirmAbove: e.TOKEN_METRICS_CONFIRM_ABOVE,
+    http:
+      e.TOKEN_METRICS_HTTP === "true" || e.TOKEN_METRICS_HTTP === "1"
+        ? {
+            port: e.TOKEN_METRICS_HTTP_PORT,
+            host: e.TOKEN_METRICS_HTTP_HOST,
+            allowedHosts: e.TOKEN_METRICS_ALLOWED_HOSTS ?? ["127.0.0.1", "localhost", "[::1]"],
+          }
+        : undefined,
   };
 }
 
-function parseFlags(argv: string[]): Record<string, string> {
-  const options = Object.fromEntries(Object.keys(FLAG_TO_ENV).map((flag) => [flag, { type: "string" as const }]));
+function parseFlags(argv: string[]): Record<string, string | boolean> {
+  const options = {
+    ...Object.fromEntries(Object.keys(FLAG_TO_ENV).map((flag) => [flag, { type: "string" as const }])),
+    http: { type: "boolean" as const },
+  };
   try {
     const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-    return values as Record<string, string>;
+    return values as Record<string, string | boolean>;
   } catch (error) {
-    throw new ConfigError(`Invalid command line: ${(error as Error).message}. Flags: ${Object.keys(FLAG_TO_ENV).map((f) => `--${f}`).join(", ")}`);
+    throw new ConfigError(`Invalid command line: ${(error as Error).message}. Flags: --http, ${Object.keys(FLAG_TO_ENV).map((f) => `--${f}`).join(", ")}`);
   }
 }

@@ -2,7 +2,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { log } from "./log.js";
-import { createServer } from "./server.js";
+import { createServer, createServices } from "./server.js";
 
 /** CLI entry: configuration → server → stdio. stdout is the protocol's alone. */
 async function main() {
@@ -17,7 +17,7 @@ async function main() {
     log.error(configProblem);
     config = loadConfig({});
   }
-  const server = createServer(config, { configProblem });
+  const server = createServer(createServices(config, { configProblem }));
   await server.connect(new StdioServerTransport());
   log.info(`ready (${config.apiKey ? "API-key mode" : config.privateKey ? `x402 mode on ${config.network}` : "no credentials yet"})`);
 }

@@ -1,24 +1,17 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { TokenMetricsClient } from "../api/client.js";
 import { ToolFailure } from "../api/errors.js";
 import { buildRequest } from "../api/request.js";
 import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
 import { log } from "../log.js";
+import type { Services } from "../server.js";
 import { inputSchemaFor } from "./input-schema.js";
 import { shapeResult } from "./shape.js";
 
-export interface CatalogToolDeps {
-  client: TokenMetricsClient;
-  apiBaseUrl: string;
-  /** Set when the configuration is invalid: every call explains it instead of running. */
-  configProblem?: string;
-}
-
 /** Registers each catalog entry as a tool with one generic handler. */
-export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: CatalogToolDeps): void {
+export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services): void {
   for (const endpoint of endpoints) {
     server.registerTool(
       endpoint.name,
@@ -31,7 +24,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
       async (args: Record<string, unknown>, extra) => {
         if (deps.configProblem) return failure(deps.configProblem);
         try {
-          const request = buildRequest(deps.apiBaseUrl, endpoint, args);
+          const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
           const { body, payment } = await deps.client.call(request, extra.signal);
           const shaped = shapeResult(endpoint, args, body, payment);
           return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };

@@ -1,19 +1,12 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { formatUnits } from "viem";
-import type { Config } from "../config.js";
 import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
-import { settledTotals, startOfUtcDay, type Ledger } from "../payer/ledger.js";
-import type { Payer } from "../payer/payer.js";
+import { settledTotals, startOfUtcDay } from "../payer/ledger.js";
+import type { Services } from "../server.js";
 import { WalletReader } from "../payer/wallet.js";
 
-export interface WalletToolDeps {
-  config: Config;
-  payer?: Payer;
-  ledger: Ledger;
-}
-
 /** `get_wallet_status`: free, never pays; what the wallet holds, what was spent, which limits apply. */
-export function registerWalletStatusTool(server: McpServer, deps: WalletToolDeps): void {
+export function registerWalletStatusTool(server: McpServer, deps: Services): void {
   const reader = new WalletReader(deps.config.rpcUrl);
   server.registerTool(
     "get_wallet_status",

@@ -4,7 +4,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { loadConfig } from "../../src/config.js";
-import { createServer } from "../../src/server.js";
+import { createServer, createServices } from "../../src/server.js";
 
 export const BUILT_SERVER = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 
@@ -26,7 +26,7 @@ export async function connectStdio(env: Record<string, string>, args: string[] =
 
 /** The same server in memory, for checks that don't need a process. */
 export async function connectInMemory(env: Record<string, string>) {
-  const server = createServer(loadConfig(env));
+  const server = createServer(createServices(loadConfig(env)));
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: "test-client", version: "1.0.0" });
