@@ -1,25 +1,52 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { startHttpServer } from "./http.js";
 import { log } from "./log.js";
 import { createServer, createServices } from "./server.js";
 
-/** CLI entry: configuration → server → stdio. stdout is the protocol's alone. */
+/** CLI entry: configuration → services → stdio (default) or Streamable HTTP (`--http`). */
 async function main() {
+  const argv = process.argv.slice(2);
   let config: Config;
   let configProblem: string | undefined;
   try {
-    config = loadConfig(process.env, process.argv.slice(2));
+    config = loadConfig(process.env, argv);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // Keep the handshake working so the client shows the problem on the first call.
     configProblem = `${error.message}. Fix it in the MCP server's env (or flags) and restart the server.`;
     log.error(configProblem);
-    config = loadConfig({});
+    config = fallbackConfig(argv);
   }
-  const server = createServer(createServices(config, { configProblem }));
-  await server.connect(new StdioServerTransport());
-  log.info(`ready (${config.apiKey ? "API-key mode" : config.privateKey ? `x402 mode on ${config.network}` : "no credentials yet"})`);
+  const services = createServices(config, { configProblem });
+  const mode = config.apiKey ? "API-key mode" : config.privateKey ? `x402 mode on ${config.network}` : "no credentials yet";
+
+  if (config.http) {
+    const http = await startHttpServer(services, config.http);
+    log.info(`listening on ${http.url} (${mode})`);
+    const stop = () => {
+      http.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return;
+  }
+  // stdio: stdout is the protocol's alone.
+  await createServer(services).connect(new StdioServerTransport());
+  log.info(`ready (${mode})`);
+}
+
+/** Defaults, but still the transport the flags asked for (--http, --port, --host) when they are valid. */
+function fallbackConfig(argv: string[]): Config {
+  try {
+    return loadConfig({}, argv);
+  } catch {
+    return loadConfig({});
+  }
 }
 
 main().catch((error: unknown) => {

@@ -5,8 +5,9 @@ import { endpointsIn } from "./catalog/index.js";
 import type { Config } from "./config.js";
 import { Ledger } from "./payer/ledger.js";
 import { createPayer, type Payer } from "./payer/payer.js";
+import { WalletReader } from "./payer/wallet.js";
 import { registerCatalogTools } from "./tools/register.js";
-import { registerWalletStatusTool } from "./tools/wallet-status.js";
+import { registerSpendingTools } from "./tools/spending.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
@@ -21,6 +22,7 @@ export interface Services {
   config: Config;
   client: TokenMetricsClient;
   ledger: Ledger;
+  wallet: WalletReader;
   payer?: Payer;
   /** An invalid configuration, reported by every tool call so the handshake still works. */
   configProblem?: string;
@@ -28,10 +30,11 @@ export interface Services {
 
 export function createServices(config: Config, options: { fetch?: typeof fetch; configProblem?: string } = {}): Services {
   const ledger = new Ledger(config.ledgerPath);
+  const wallet = new WalletReader(config.rpcUrl);
   // An API key wins when both are set: it is already paid for, so no wallet money is spent.
-  const payer = config.privateKey && !config.apiKey ? createPayer(config, ledger, options.fetch) : undefined;
+  const payer = config.privateKey && !config.apiKey ? createPayer(config, ledger, wallet, options.fetch) : undefined;
   const client = new TokenMetricsClient(config, payer?.fetch, options.fetch);
-  return { config, client, ledger, payer, configProblem: options.configProblem };
+  return { config, client, ledger, wallet, payer, configProblem: options.configProblem };
 }
 
 const INSTRUCTIONS = `Token Metrics crypto intelligence: prices, AI grades, trading signals, market metrics, research and indices.
@@ -42,6 +45,6 @@ Without an API key each call is paid in USDC or TMAI through x402 within the use
 export function createServer(services: Services): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: INSTRUCTIONS });
   registerCatalogTools(server, endpointsIn(services.config.toolsets), services);
-  registerWalletStatusTool(server, services);
+  registerSpendingTools(server, services);
   return server;
 }

@@ -157,7 +157,7 @@ describe("API-key mode", () => {
   test("no credentials: tools/list works and a call explains how to configure", async () => {
     const { client: bare, close: closeBare } = await connectInMemory({ TOKEN_METRICS_API_BASE_URL: api.baseUrl });
     const before = api.requests.length;
-    assert.equal((await bare.listTools()).tools.length, 30);
+    assert.equal((await bare.listTools()).tools.length, 32);
     const result = await bare.callTool({ name: "get_price", arguments: { token_id: 3375 } });
     await closeBare();
     assert.equal(result.isError, true);

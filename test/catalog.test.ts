@@ -8,6 +8,7 @@ import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 import { connectInMemory } from "./helpers/mcp.js";
 
+const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
 const SNAPSHOT = new URL("./snapshots/tools-list.json", import.meta.url);
 
 describe("tool catalog", () => {
@@ -21,20 +22,21 @@ describe("tool catalog", () => {
   });
   after(() => close());
 
-  test("every priced Token Metrics endpoint is one tool, plus get_wallet_status", () => {
+  test("every priced Token Metrics endpoint is one tool, plus the free spending tools", () => {
     assert.deepEqual(new Set(CATALOG.map((endpoint) => endpoint.path)), new Set(Object.keys(USD_PRICE_BY_PATH)));
     assert.equal(CATALOG.length, 29);
-    assert.equal(tools.length, 30);
+    assert.equal(tools.length, 29 + SPENDING_TOOLS.length);
     assert.equal(new Set(tools.map((tool) => tool.name)).size, tools.length, "tool names are unique");
     for (const tool of tools) assert.match(tool.name, /^[a-z][a-z0-9_]*$/);
-    assert.ok(tools.some((tool) => tool.name === "get_wallet_status"));
+    for (const name of SPENDING_TOOLS) assert.ok(tools.some((tool) => tool.name === name), name);
   });
 
   test("annotations are explicit and descriptions state the price", () => {
     for (const tool of tools) {
       assert.equal(tool.annotations?.readOnlyHint, true, tool.name);
       assert.equal(tool.annotations?.destructiveHint, false, tool.name);
-      assert.equal(tool.annotations?.openWorldHint, true, tool.name);
+      assert.equal(typeof tool.annotations?.openWorldHint, "boolean", tool.name);
+      if (!SPENDING_TOOLS.includes(tool.name)) assert.equal(tool.annotations?.idempotentHint, true, tool.name);
       assert.ok(tool.title && tool.description && tool.description.length > 80, `${tool.name} needs a useful description`);
     }
     const signals = tools.find((tool) => tool.name === "get_trading_signals")!;
@@ -69,8 +71,10 @@ describe("tool catalog", () => {
       "get_indices_holdings",
       "get_indices_performance",
       "get_resistance_support",
+      "get_spending",
       "get_trading_signals",
       "get_wallet_status",
+      "reconcile_payments",
     ]);
     assert.deepEqual(new Set(CATALOG.map((endpoint) => endpoint.toolset)), new Set(TOOLSET_NAMES));
   });

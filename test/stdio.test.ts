@@ -68,7 +68,7 @@ describe("the built server over stdio", () => {
     const { lines, stderr } = await rawSession({ TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_PRIVATE_KEY: "0xnope" }, HANDSHAKE, 3);
     assertAllJsonRpc(lines);
     const list = JSON.parse(lines.find((line) => line.includes('"id":2'))!) as { result: { tools: unknown[] } };
-    assert.equal(list.result.tools.length, 30);
+    assert.equal(list.result.tools.length, 32);
     const call = lines.find((line) => line.includes('"id":3'))!;
     assert.match(call, /"isError":true/);
     assert.match(call, /TOKEN_METRICS_NETWORK/);
@@ -81,7 +81,7 @@ describe("the built server over stdio", () => {
     const { client, close } = await connectStdio({ TOKEN_METRICS_API_BASE_URL: api.baseUrl, TOKEN_METRICS_API_KEY: SANDBOX_API_KEY }, ["--toolsets", "tokens"]);
     try {
       const names = (await client.listTools()).tools.map((tool) => tool.name);
-      assert.deepEqual(names.sort(), ["get_daily_ohlcv", "get_hourly_ohlcv", "get_price", "get_tokens", "get_top_market_cap_tokens", "get_wallet_status"]);
+      assert.deepEqual(names.sort(), ["get_daily_ohlcv", "get_hourly_ohlcv", "get_price", "get_spending", "get_tokens", "get_top_market_cap_tokens", "get_wallet_status", "reconcile_payments"]);
       const result = await client.callTool({ name: "get_tokens", arguments: { symbol: "ETH" } });
       assert.ok(!result.isError, textOf(result));
       assert.ok((result.structuredContent as { data: Array<{ TOKEN_SYMBOL: string }> }).data.every((row) => row.TOKEN_SYMBOL === "ETH"));
@@ -97,7 +97,7 @@ describe("the built server over stdio", () => {
       { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
     );
     const { tools } = JSON.parse(stdout) as { tools: Array<{ name: string }> };
-    assert.equal(tools.length, 30);
+    assert.equal(tools.length, 32);
     assert.ok(tools.some((tool) => tool.name === "get_trading_signals"));
   });
 });

@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { PaidFetch, PaymentReceipt } from "../payer/types.js";
+import type { CallContext, PaidFetch, PaymentReceipt } from "../payer/types.js";
 import { httpFailure, networkFailure, notConfigured, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
 import type { ApiRequest } from "./request.js";
 import { sendWithRetries } from "./retry.js";
@@ -27,13 +27,13 @@ export class TokenMetricsClient {
     this.mode = config.apiKey ? "api-key" : payer ? "x402" : undefined;
   }
 
-  async call(request: ApiRequest, signal?: AbortSignal): Promise<ApiResult> {
+  async call(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult> {
     if (!this.mode) throw notConfigured();
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
       const { response, attempts, payment } =
-        this.mode === "api-key" ? await this.sendWithKey(request, combined) : await this.payer!(request, combined);
+        this.mode === "api-key" ? await this.sendWithKey(request, combined) : await this.payer!(request, combined, context);
       const body = await readJson(response);
       if (!response.ok) throw httpFailure(response.status, body, this.mode, attempts);
       return { body, payment };

@@ -3,103 +3,153 @@ import { parseUnits, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { preparePaymentHeader, signPaymentHeader } from "x402/client";
 import { decodeXPaymentResponse } from "x402-fetch";
+import type { PaymentRequirements } from "x402/types";
 import { ToolFailure } from "../api/errors.js";
 import { sendWithRetries } from "../api/retry.js";
-import type { Config } from "../config.js";
-import { ASSET_DECIMALS, knownAssets, type AssetSymbol } from "./assets.js";
+import type { AmountPerAsset, Config } from "../config.js";
+import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
+import { budgetRefusal, type BudgetLimits } from "./budget.js";
 import { readChallenge } from "./challenge.js";
 import type { Ledger } from "./ledger.js";
 import { decide, formatAmount, type PolicyContext } from "./policy.js";
-import type { PaidFetch, PaymentReceipt } from "./types.js";
+import { releaseExpired } from "./reconcile.js";
+import type { CallContext, PaidFetch, PaymentReceipt } from "./types.js";
+import type { WalletReader } from "./wallet.js";
 
 export interface Payer {
   readonly account: PrivateKeyAccount;
   readonly policy: PolicyContext;
+  readonly limits: BudgetLimits;
   readonly fetch: PaidFetch;
 }
 
+type Send = () => Promise<Response>;
+
 /**
- * Everything x402: ask with x-coinbase-402, read the 402 challenge, let the policy decide, sign
- * once with the x402 library, retry with X-PAYMENT, record each step in the ledger before
- * moving on. Nothing else in the program signs.
+ * Everything x402: ask with x-coinbase-402, read the 402 challenge, let the policy decide, ask
+ * the user above the threshold, reserve the budget and sign once (atomically, under the ledger
+ * lock), retry with X-PAYMENT, record each step before moving on. Nothing else signs.
  */
-export function createPayer(config: Config, ledger: Ledger, fetchImpl: typeof fetch = fetch): Payer {
+export function createPayer(config: Config, ledger: Ledger, wallet: WalletReader, fetchImpl: typeof fetch = fetch): Payer {
   if (!config.privateKey) throw new Error("createPayer needs TOKEN_METRICS_PRIVATE_KEY");
   const account = privateKeyToAccount(config.privateKey.reveal() as Hex);
   const policy = policyFor(config);
+  const limits: BudgetLimits = { session: toBaseUnits(config.sessionBudget), daily: toBaseUnits(config.dailyBudget) };
+  const confirmAbove = toBaseUnits(config.confirmAbove);
   const preferred = policy.allowedAssets[0];
 
-  const paidFetch: PaidFetch = async (request, signal) => {
+  /** Checks the budget and signs under the ledger lock, so no process can overspend it. */
+  async function reserveAndSign(call: string, endpoint: string, asset: Asset, offer: PaymentRequirements, x402Version: number) {
+    const amount = BigInt(offer.maxAmountRequired);
+    const attempt = () =>
+      ledger.exclusive(async () => {
+        const book = await ledger.sync();
+        const refusal = budgetRefusal(book, asset, amount, limits, ledger.session);
+        if (refusal) return { refusal, expired: book.select({ status: "pending" }).some((p) => p.validBefore * 1000 < Date.now()) };
+        const unsigned = preparePaymentHeader(account.address, x402Version, offer);
+        const { nonce, validBefore } = (unsigned.payload as { authorization: { nonce: string; validBefore: string } }).authorization;
+        const header = await signPaymentHeader(account, offer, unsigned);
+        const signed = { call, endpoint, network: config.network, ...moneyOf(asset, amount, offer), nonce, validBefore };
+        await ledger.append({ ...signed, event: "signed" });
+        return { header, signed };
+      });
+    let result = await attempt();
+    // Authorizations that expired unsettled (a crash, a lost answer) still hold budget: check
+    // them on-chain once and try again.
+    if ("refusal" in result && result.expired && (await releaseExpired(ledger, wallet, account.address)) > 0) result = await attempt();
+    return result;
+  }
+
+  const paidFetch: PaidFetch = async (request, signal, context: CallContext = {}) => {
     const headers: Record<string, string> = { accept: "application/json", "x-coinbase-402": "true" };
     if (preferred) headers["x-payment-token"] = preferred.toLowerCase();
     if (request.body !== undefined) headers["content-type"] = "application/json";
-    const send = (extra: Record<string, string> = {}) => () =>
-      fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal, redirect: "manual" }).then(refuseRedirect);
+    const send =
+      (extra: Record<string, string> = {}): Send =>
+      () =>
+        fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal, redirect: "manual" }).then(refuseRedirect);
 
     const first = await sendWithRetries(send(), signal);
     if (first.response.status !== 402) return first;
 
     const call = randomUUID();
     const base = { call, endpoint: request.path, network: config.network };
+    const refuse = async (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
+      await ledger.append({ ...base, event: "refused", reason });
+      return new ToolFailure(message);
+    };
     const challenge = await readChallenge(first.response);
+    context.progress?.("payment challenge received");
     const decision = decide(challenge.offers, policy);
-    if (!decision.pay) {
-      await ledger.append({ ...base, event: "refused", reason: decision.reason });
-      throw new ToolFailure(`Payment refused, nothing was signed: ${decision.reason}.`);
-    }
+    if (!decision.pay) throw await refuse(decision.reason);
 
     const { offer, asset, amount } = decision;
-    const money = { asset: asset.symbol, assetAddress: asset.address, amount: amount.toString(), display: formatAmount(amount, asset), payTo: offer.payTo };
+    const money = moneyOf(asset, amount, offer);
+    const threshold = confirmAbove[asset.symbol];
+    if (threshold !== undefined && amount > threshold) {
+      const question = { endpoint: request.path, price: money.display, threshold: formatAmount(threshold, asset) };
+      if (!context.confirm) {
+        throw await refuse(
+          `${money.display} is above TOKEN_METRICS_CONFIRM_ABOVE (${question.threshold}) and this client cannot ask you to approve it (no MCP elicitation)`,
+          `Payment refused, nothing was signed: ${money.display} is above the approval threshold ${question.threshold} and this MCP client cannot ask you to approve payments. Raise TOKEN_METRICS_CONFIRM_ABOVE (e.g. "${formatAmount(amount, asset)}") to allow such calls.`,
+        );
+      }
+      if (!(await context.confirm(question))) throw await refuse(`declined by the user (${money.display})`);
+    }
+
     await ledger.append({ ...base, ...money, event: "offered" });
-    const unsigned = preparePaymentHeader(account.address, challenge.x402Version, offer);
-    const { nonce, validBefore } = (unsigned.payload as { authorization: { nonce: string; validBefore: string } }).authorization;
-    const paymentHeader = await signPaymentHeader(account, offer, unsigned);
-    const signed = { ...base, ...money, nonce, validBefore };
-    await ledger.append({ ...signed, event: "signed" });
+    const reserved = await reserveAndSign(call, request.path, asset, offer, challenge.x402Version);
+    if ("refusal" in reserved) throw await refuse(reserved.refusal!);
+    const { header, signed } = reserved;
+    context.progress?.(`signed ${money.display} to ${offer.payTo}`);
 
     // Retries re-send the same authorization: it can settle at most once, so we never pay twice.
     let paid: Awaited<ReturnType<typeof sendWithRetries>>;
     try {
-      paid = await sendWithRetries(send({ "X-PAYMENT": paymentHeader }), signal);
+      paid = await sendWithRetries(send({ "X-PAYMENT": header }), signal);
     } catch (error) {
-      await ledger.append({ ...signed, event: "failed", reason: `outcome unknown: ${error instanceof Error ? error.message : String(error)}` });
+      await ledger.append({ ...signed, event: "failed", reason: `no answer after signing: ${error instanceof Error ? error.message : String(error)}` });
       throw error;
     }
     const attempts = first.attempts + paid.attempts;
-    if (paid.response.status === 402) {
-      const again = await readChallenge(paid.response).catch(() => undefined);
-      const reason = again?.error ?? "the API asked for payment again";
-      await ledger.append({ ...signed, event: "failed", reason });
-      throw new ToolFailure(
-        `The API did not accept the payment of ${money.display}: ${reason}. No second payment is attempted. Check the wallet's balance with get_wallet_status and the network (${config.network}).`,
-      );
-    }
     if (!paid.response.ok) {
-      // x402 servers settle only after a successful answer: an error answer means nothing was charged.
-      await ledger.append({ ...signed, event: "failed", reason: `HTTP ${paid.response.status}` });
-      return { response: paid.response, attempts };
+      const again = paid.response.status === 402 ? await readChallenge(paid.response).catch(() => undefined) : undefined;
+      const reason = again?.error ?? `HTTP ${paid.response.status} after signing`;
+      // The signature is out: until the chain shows it unused after validBefore it counts as spent.
+      await ledger.append({ ...signed, event: "failed", reason });
+      if (paid.response.status !== 402) return { response: paid.response, attempts };
+      throw new ToolFailure(
+        `The API did not accept the payment of ${money.display}: ${reason}. No second payment is attempted. Check the wallet's balance with get_wallet_status and the network (${config.network}). The signed authorization expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until then.`,
+      );
     }
     const transaction = settlementTransaction(paid.response);
     await ledger.append({ ...signed, event: "settled", transaction });
+    context.progress?.(`settled, transaction ${transaction}`);
     const payment: PaymentReceipt = { asset: asset.symbol, amount: money.display.split(" ")[0]!, network: config.network, payTo: offer.payTo, transaction };
     return { response: paid.response, attempts, payment };
   };
 
-  return { account, policy, fetch: paidFetch };
+  return { account, policy, limits, fetch: paidFetch };
+}
+
+function moneyOf(asset: Asset, amount: bigint, offer: PaymentRequirements) {
+  return { asset: asset.symbol, assetAddress: asset.address, amount: amount.toString(), display: formatAmount(amount, asset), payTo: offer.payTo };
+}
+
+function toBaseUnits(amounts: AmountPerAsset): Partial<Record<AssetSymbol, bigint>> {
+  return Object.fromEntries(
+    Object.entries(amounts).map(([symbol, amount]) => [symbol, parseUnits(amount, ASSET_DECIMALS[symbol as AssetSymbol])]),
+  );
 }
 
 export function policyFor(config: Config): PolicyContext {
   const assets = knownAssets(config.network, config.tmaiAddress);
-  const maxPerCall: Partial<Record<AssetSymbol, bigint>> = {};
-  for (const [symbol, amount] of Object.entries(config.maxPerCall) as Array<[AssetSymbol, string]>) {
-    maxPerCall[symbol] = parseUnits(amount, ASSET_DECIMALS[symbol]);
-  }
   return {
     network: config.network,
     knownAssets: assets,
     // An allowed asset whose contract we do not know (TMAI without its address) cannot be paid.
     allowedAssets: config.assets.filter((symbol) => assets.some((asset) => asset.symbol === symbol)),
-    maxPerCall,
+    maxPerCall: toBaseUnits(config.maxPerCall),
     payees: config.payees,
   };
 }

@@ -10,8 +10,24 @@ export interface PaymentReceipt {
   transaction: string;
 }
 
+/** A question put to the user before an expensive payment. */
+export interface PaymentQuestion {
+  endpoint: string;
+  /** e.g. "0.068 USDC" */
+  price: string;
+  threshold: string;
+}
+
+/** What the tool call lets the payer do while it works: ask the user, report progress. */
+export interface CallContext {
+  /** Asks the user to accept a price; absent when the client cannot be asked (no elicitation). */
+  confirm?: (question: PaymentQuestion) => Promise<boolean>;
+  progress?: (message: string) => void;
+}
+
 /** Sends a request through x402, paying at most once; resolves with the final response. */
 export type PaidFetch = (
   request: ApiRequest,
   signal: AbortSignal,
+  context?: CallContext,
 ) => Promise<{ response: Response; attempts: number; payment?: PaymentReceipt }>;

@@ -7,6 +7,7 @@ import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
 import { log } from "../log.js";
 import type { Services } from "../server.js";
+import { callContext } from "./call-context.js";
 import { inputSchemaFor } from "./input-schema.js";
 import { shapeResult } from "./shape.js";
 
@@ -25,7 +26,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         if (deps.configProblem) return failure(deps.configProblem);
         try {
           const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
-          const { body, payment } = await deps.client.call(request, extra.signal);
+          const { body, payment } = await deps.client.call(request, extra.signal, callContext(server, extra));
           const shaped = shapeResult(endpoint, args, body, payment);
           return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
         } catch (error) {

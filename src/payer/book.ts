@@ -1,0 +1,88 @@
+import type { LedgerEntry } from "./ledger.js";
+
+/**
+ * Where one signed payment stands. "pending": signed, outcome not known yet (in flight, timed
+ * out, crashed, or refused by a server that might still settle it): it counts as spent until the
+ * chain says otherwise. "released": certainly never settled.
+ */
+export type PaymentStatus = "pending" | "settled" | "released";
+
+export interface PaymentRecord {
+  call: string;
+  session: string;
+  endpoint: string;
+  network: string;
+  asset: string;
+  assetAddress: string;
+  amount: bigint;
+  nonce: string;
+  /** Seconds since the epoch; after it the authorization can never settle. */
+  validBefore: number;
+  signedAt: Date;
+  status: PaymentStatus;
+  transaction?: string;
+  reason?: string;
+}
+
+/**
+ * The state of every payment, folded from ledger lines in order. The ledger is the only truth;
+ * this is a cache of it that any process can rebuild (a restart replays the file).
+ */
+export class PaymentBook {
+  readonly payments = new Map<string, PaymentRecord>();
+  refusals = 0;
+
+  apply(entry: LedgerEntry): void {
+    if (entry.event === "refused") {
+      this.refusals++;
+      return;
+    }
+    if (entry.event === "signed" && entry.asset && entry.amount && entry.nonce && entry.validBefore) {
+      this.payments.set(entry.call, {
+        call: entry.call,
+        session: entry.session,
+        endpoint: entry.endpoint,
+        network: entry.network,
+        asset: entry.asset,
+        assetAddress: entry.assetAddress ?? "",
+        amount: BigInt(entry.amount),
+        nonce: entry.nonce,
+        validBefore: Number(entry.validBefore),
+        signedAt: new Date(entry.ts),
+        status: "pending",
+      });
+      return;
+    }
+    const payment = this.payments.get(entry.call);
+    if (!payment) return;
+    if (entry.event === "settled") {
+      payment.status = "settled";
+      payment.transaction = entry.transaction;
+    } else if (entry.event === "released") {
+      payment.status = "released";
+      payment.reason = entry.reason;
+    } else if (entry.event === "failed") {
+      payment.reason = entry.reason; // stays pending: a server that failed may still settle it
+    }
+  }
+
+  /** Settled plus pending amounts of an asset, optionally for one session or since a time. */
+  committed(asset: string, filter: { session?: string; since?: Date } = {}): bigint {
+    let total = 0n;
+    for (const payment of this.select(filter)) {
+      if (payment.asset === asset && payment.status !== "released") total += payment.amount;
+    }
+    return total;
+  }
+
+  select(filter: { session?: string; since?: Date; status?: PaymentStatus } = {}): PaymentRecord[] {
+    return [...this.payments.values()].filter(
+      (payment) =>
+        (!filter.session || payment.session === filter.session) &&
+        (!filter.since || payment.signedAt >= filter.since) &&
+        (!filter.status || payment.status === filter.status),
+    );
+  }
+}
+
+export const startOfUtcDay = (now = new Date()) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));

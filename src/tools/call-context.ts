@@ -1,0 +1,44 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { CallContext, PaymentQuestion } from "../payer/types.js";
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Steps of a paid call reported as progress: challenge received, signed, settled. */
+const PAID_CALL_STEPS = 3;
+
+/**
+ * What a tool call may do with its client while paying: ask the user to approve a price (only
+ * when the client supports elicitation) and report progress (only when it sent a progressToken).
+ */
+export function callContext(server: McpServer, extra: Extra): CallContext {
+  const progressToken = extra._meta?.progressToken;
+  let step = 0;
+  return {
+    confirm: server.server.getClientCapabilities()?.elicitation ? (question) => askToPay(server, question) : undefined,
+    progress:
+      progressToken === undefined
+        ? undefined
+        : (message) => {
+            step++;
+            extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: step, total: PAID_CALL_STEPS, message } }).catch(() => undefined);
+          },
+  };
+}
+
+async function askToPay(server: McpServer, question: PaymentQuestion): Promise<boolean> {
+  try {
+    const answer = await server.server.elicitInput({
+      message: `Pay ${question.price} for Token Metrics ${question.endpoint}? It is above your approval threshold of ${question.threshold} (TOKEN_METRICS_CONFIRM_ABOVE).`,
+      requestedSchema: {
+        type: "object",
+        properties: { approve: { type: "boolean", title: `Pay ${question.price}`, description: "Approve this one payment." } },
+        required: ["approve"],
+      },
+    });
+    return answer.action === "accept" && answer.content?.approve === true;
+  } catch {
+    return false; // a client that fails to ask has not approved
+  }
+}

@@ -1,0 +1,150 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { formatUnits } from "viem";
+import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
+import { startOfUtcDay, type PaymentRecord } from "../payer/book.js";
+import { reconcile } from "../payer/reconcile.js";
+import type { Services } from "../server.js";
+
+const FREE = { readOnlyHint: true, destructiveHint: false, idempotentHint: false } as const;
+const RECENT_PAYMENTS = 20;
+
+/** The free spending views: wallet status, spending summary (tool and resource), reconciliation. */
+export function registerSpendingTools(server: McpServer, services: Services): void {
+  server.registerTool(
+    "get_wallet_status",
+    {
+      title: "Wallet status",
+      description:
+        "Free, no payment. The paying wallet's address and network, its USDC/TMAI balances read from the chain, what was spent (settled or in flight) this session and today (UTC), and the limits in force. Use before paid calls or when a payment fails.",
+      inputSchema: {},
+      annotations: { title: "Wallet status", ...FREE, openWorldHint: true },
+    },
+    async () => {
+      const { payer, wallet, config } = services;
+      if (!payer) return noWallet(services);
+      const summary = await spendingSummary(services);
+      const balances = await wallet
+        .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
+        .catch((error: unknown) => `unavailable: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+      const status = {
+        mode: "x402",
+        address: payer.account.address,
+        network: config.network,
+        balances,
+        spentThisSession: summary.spentThisSession,
+        spentToday: summary.spentToday,
+        budgets: summary.budgets,
+        limits: { assets: payer.policy.allowedAssets, maxPerCall: config.maxPerCall, confirmAbove: config.confirmAbove, payees: config.payees ?? "any" },
+        ledger: services.ledger.path,
+      };
+      return result(status);
+    },
+  );
+
+  server.registerTool(
+    "get_spending",
+    {
+      title: "Spending summary",
+      description:
+        "Free, no payment. Recent payments (endpoint, amount, status, transaction), totals per asset and per endpoint, payments still in flight, and the session and daily budget left. Read from the local ledger, no chain access.",
+      inputSchema: {},
+      annotations: { title: "Spending summary", ...FREE, openWorldHint: false },
+    },
+    async () => (services.payer ? result(await spendingSummary(services)) : noWallet(services)),
+  );
+
+  server.registerTool(
+    "reconcile_payments",
+    {
+      title: "Reconcile payments with the chain",
+      description:
+        "Free, no payment. Checks every payment of this wallet in the ledger against the chain (settlement receipts, EIP-3009 authorization state), resolves expired in-flight payments, and reports any difference.",
+      inputSchema: {},
+      annotations: { title: "Reconcile payments with the chain", ...FREE, openWorldHint: true },
+    },
+    async () => {
+      const { payer, wallet, ledger } = services;
+      if (!payer) return noWallet(services);
+      try {
+        return result({ ...(await reconcile(ledger, wallet, payer.account.address)) });
+      } catch (error) {
+        return { isError: true, content: [{ type: "text", text: `Could not read the chain at TOKEN_METRICS_RPC_URL: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` }] };
+      }
+    },
+  );
+
+  server.registerResource(
+    "payments-ledger",
+    "payments://ledger",
+    { title: "Payments ledger summary", description: "Recent payments, totals per asset and endpoint, and budget left (JSON).", mimeType: "application/json" },
+    async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(services.payer ? await spendingSummary(services) : { mode: services.config.apiKey ? "api-key" : "unconfigured" }) }],
+    }),
+  );
+}
+
+export async function spendingSummary({ ledger, payer }: Services) {
+  const book = await ledger.sync();
+  const today = startOfUtcDay();
+  const assets = payer?.policy.allowedAssets ?? [];
+  const committed = (filter: { session?: string; since?: Date }) =>
+    Object.fromEntries(assets.map((asset) => [asset, units(book.committed(asset, filter), asset)]));
+  const budget = (limits: Partial<Record<AssetSymbol, bigint>>, filter: { session?: string; since?: Date }) =>
+    Object.fromEntries(
+      Object.entries(limits).map(([asset, limit]) => {
+        const used = book.committed(asset, filter);
+        return [asset, { limit: units(limit, asset), used: units(used, asset), left: units(limit > used ? limit - used : 0n, asset) }];
+      }),
+    );
+  const perEndpoint = new Map<string, { calls: number; amounts: Record<string, bigint> }>();
+  const settled: Record<string, bigint> = {};
+  const pending: Record<string, bigint> = {};
+  for (const payment of book.select()) {
+    if (payment.status === "released") continue;
+    const bucket = payment.status === "settled" ? settled : pending;
+    bucket[payment.asset] = (bucket[payment.asset] ?? 0n) + payment.amount;
+    const row = perEndpoint.get(payment.endpoint) ?? { calls: 0, amounts: {} };
+    row.calls++;
+    row.amounts[payment.asset] = (row.amounts[payment.asset] ?? 0n) + payment.amount;
+    perEndpoint.set(payment.endpoint, row);
+  }
+  return {
+    spentThisSession: committed({ session: ledger.session }),
+    spentToday: committed({ since: today }),
+    totals: { settled: mapUnits(settled), inFlight: mapUnits(pending) },
+    byEndpoint: Object.fromEntries([...perEndpoint].map(([endpoint, row]) => [endpoint, { calls: row.calls, ...mapUnits(row.amounts) }])),
+    budgets: { session: budget(payer?.limits.session ?? {}, { session: ledger.session }), daily: budget(payer?.limits.daily ?? {}, { since: today }) },
+    recent: book
+      .select()
+      .sort((a, b) => b.signedAt.getTime() - a.signedAt.getTime())
+      .slice(0, RECENT_PAYMENTS)
+      .map(describePayment),
+  };
+}
+
+function describePayment(payment: PaymentRecord) {
+  return {
+    at: payment.signedAt.toISOString(),
+    endpoint: payment.endpoint,
+    amount: `${units(payment.amount, payment.asset)} ${payment.asset}`,
+    status: payment.status,
+    transaction: payment.transaction,
+    note: payment.reason,
+  };
+}
+
+const decimalsOf = (asset: string) => ASSET_DECIMALS[asset as AssetSymbol] ?? 0;
+const units = (amount: bigint, asset: string) => formatUnits(amount, decimalsOf(asset));
+const mapUnits = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).map(([asset, amount]) => [asset, units(amount, asset)]));
+
+function result(value: object): CallToolResult {
+  return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
+}
+
+function noWallet({ config }: Services): CallToolResult {
+  const text = config.apiKey
+    ? "API-key mode: calls are billed to the Token Metrics API plan; no wallet is used and nothing is paid per call."
+    : "No wallet configured. Set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402.";
+  return { content: [{ type: "text", text }], structuredContent: { mode: config.apiKey ? "api-key" : "unconfigured" } };
+}
