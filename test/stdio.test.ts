@@ -1,36 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { SANDBOX_API_KEY } from "../src/sandbox/index.js";
 import { startTokenMetricsApi, type TokenMetricsApi } from "../src/sandbox/tm-api.js";
-import { BUILT_SERVER, connectStdio, textOf } from "./helpers/mcp.js";
+import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
 
 const INSPECTOR_CLI = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/cli/build/cli.js");
-
-/** Runs the built server, feeds it JSON-RPC lines and returns every line it wrote to stdout. */
-async function rawSession(env: Record<string, string>, messages: object[], expectedReplies: number) {
-  const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: "/tmp", ...env }, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-  const replies = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout; stdout so far: ${stdout}\nstderr: ${stderr}`)), 20_000);
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk;
-      if (stdout.split("\n").filter((line) => line.includes('"id"')).length >= expectedReplies) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  for (const message of messages) child.stdin.write(`${JSON.stringify(message)}\n`);
-  await replies;
-  child.stdin.end();
-  await new Promise((resolve) => child.once("exit", resolve));
-  return { lines: stdout.split("\n").filter((line) => line.length > 0), stderr };
-}
 
 const HANDSHAKE = [
   { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } },
@@ -55,7 +32,7 @@ describe("the built server over stdio", () => {
   after(() => api.stop());
 
   test("stdout carries JSON-RPC only, logs go to stderr", async () => {
-    const { lines, stderr } = await rawSession({ TOKEN_METRICS_API_BASE_URL: api.baseUrl, TOKEN_METRICS_API_KEY: SANDBOX_API_KEY }, HANDSHAKE, 3);
+    const { lines, stderr } = await rawStdioSession({ TOKEN_METRICS_API_BASE_URL: api.baseUrl, TOKEN_METRICS_API_KEY: SANDBOX_API_KEY }, HANDSHAKE, 3);
     assertAllJsonRpc(lines);
     const reply = JSON.parse(lines.find((line) => line.includes('"id":3'))!) as { result: { isError?: boolean; structuredContent: { data: unknown[] } } };
     assert.ok(!reply.result.isError);
@@ -65,7 +42,7 @@ describe("the built server over stdio", () => {
   });
 
   test("with a bad configuration stdout is still JSON-RPC, and calls name the variable", async () => {
-    const { lines, stderr } = await rawSession({ TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_PRIVATE_KEY: "0xnope" }, HANDSHAKE, 3);
+    const { lines, stderr } = await rawStdioSession({ TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_PRIVATE_KEY: "0xnope" }, HANDSHAKE, 3);
     assertAllJsonRpc(lines);
     const list = JSON.parse(lines.find((line) => line.includes('"id":2'))!) as { result: { tools: unknown[] } };
     assert.equal(list.result.tools.length, 32);

@@ -79,7 +79,7 @@ export function createPayer(config: Config, ledger: Ledger, wallet: WalletReader
       return new ToolFailure(message);
     };
     const challenge = await readChallenge(first.response);
-    context.progress?.("payment challenge received");
+    await context.progress?.("payment challenge received");
     const decision = decide(challenge.offers, policy);
     if (!decision.pay) throw await refuse(decision.reason);
 
@@ -101,7 +101,7 @@ export function createPayer(config: Config, ledger: Ledger, wallet: WalletReader
     const reserved = await reserveAndSign(call, request.path, asset, offer, challenge.x402Version);
     if ("refusal" in reserved) throw await refuse(reserved.refusal!);
     const { header, signed } = reserved;
-    context.progress?.(`signed ${money.display} to ${offer.payTo}`);
+    await context.progress?.(`signed ${money.display} to ${offer.payTo}`);
 
     // Retries re-send the same authorization: it can settle at most once, so we never pay twice.
     let paid: Awaited<ReturnType<typeof sendWithRetries>>;
@@ -124,7 +124,7 @@ export function createPayer(config: Config, ledger: Ledger, wallet: WalletReader
     }
     const transaction = settlementTransaction(paid.response);
     await ledger.append({ ...signed, event: "settled", transaction });
-    context.progress?.(`settled, transaction ${transaction}`);
+    await context.progress?.(`settled, transaction ${transaction}`);
     const payment: PaymentReceipt = { asset: asset.symbol, amount: money.display.split(" ")[0]!, network: config.network, payTo: offer.payTo, transaction };
     return { response: paid.response, attempts, payment };
   };

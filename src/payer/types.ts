@@ -22,7 +22,8 @@ export interface PaymentQuestion {
 export interface CallContext {
   /** Asks the user to accept a price; absent when the client cannot be asked (no elicitation). */
   confirm?: (question: PaymentQuestion) => Promise<boolean>;
-  progress?: (message: string) => void;
+  /** Resolves once the client was told, so no step arrives after the result. */
+  progress?: (message: string) => Promise<void>;
 }
 
 /** Sends a request through x402, paying at most once; resolves with the final response. */

@@ -20,9 +20,9 @@ export function callContext(server: McpServer, extra: Extra): CallContext {
     progress:
       progressToken === undefined
         ? undefined
-        : (message) => {
+        : async (message) => {
             step++;
-            extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: step, total: PAID_CALL_STEPS, message } }).catch(() => undefined);
+            await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: step, total: PAID_CALL_STEPS, message } }).catch(() => undefined);
           },
   };
 }

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -9,7 +10,7 @@ import { createServer, createServices } from "../../src/server.js";
 export const BUILT_SERVER = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 
 /** An SDK client talking to the built server over stdio, as Claude Desktop does. */
-export async function connectStdio(env: Record<string, string>, args: string[] = []) {
+export async function connectStdio(env: Record<string, string>, args: string[] = [], options?: ConstructorParameters<typeof Client>[1]) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BUILT_SERVER, ...args],
@@ -19,7 +20,7 @@ export async function connectStdio(env: Record<string, string>, args: string[] =
   });
   const stderr: string[] = [];
   transport.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
-  const client = new Client({ name: "test-client", version: "1.0.0" });
+  const client = new Client({ name: "test-client", version: "1.0.0" }, options);
   await client.connect(transport);
   return { client, stderr, close: () => client.close() };
 }
@@ -37,4 +38,27 @@ export async function connectInMemory(env: Record<string, string>) {
 export function textOf(result: unknown): string {
   const content = (result as CallToolResult).content ?? [];
   return content.map((item) => (item.type === "text" ? item.text : "")).join("\n");
+}
+
+/** Runs the built server, feeds it JSON-RPC lines and returns every line it wrote to stdout. */
+export async function rawStdioSession(env: Record<string, string>, messages: object[], expectedReplies: number) {
+  const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: "/tmp", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  const replies = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout; stdout so far: ${stdout}\nstderr: ${stderr}`)), 20_000);
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+      if (stdout.split("\n").filter((line) => line.includes('"id"')).length >= expectedReplies) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  for (const message of messages) child.stdin.write(`${JSON.stringify(message)}\n`);
+  await replies;
+  child.stdin.end();
+  await new Promise((resolve) => child.once("exit", resolve));
+  return { lines: stdout.split("\n").filter((line) => line.length > 0), stderr };
 }
