@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { isAddress, getAddress, type Address } from "viem";
+import type { Address } from "viem";
 import { z } from "zod";
 import { TOOLSET_NAMES, type Toolset } from "./catalog/toolsets.js";
 import { ASSET_DECIMALS, ASSET_SYMBOLS, DEFAULT_RPC_URL, NETWORKS, type AssetSymbol, type Network } from "./payer/assets.js";
@@ -74,7 +74,11 @@ const amountList = z.string().transform((value, ctx) => {
   return amounts;
 });
 
-const address = z.string().refine((value) => isAddress(value, { strict: false }), "must be a 0x-prefixed 20-byte address").transform((value) => getAddress(value));
+// Format only: viem (slow to load) is kept off the start-up path; the policy compares checksummed forms.
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
+  .transform((value) => value as Address);
 
 const envSchema = z.object({
   TOKEN_METRICS_API_KEY: z.string().trim().min(1).optional(),

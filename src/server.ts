@@ -4,7 +4,8 @@ import { TokenMetricsClient } from "./api/client.js";
 import { endpointsIn } from "./catalog/index.js";
 import type { Config } from "./config.js";
 import { Ledger } from "./payer/ledger.js";
-import { createPayer, type Payer } from "./payer/payer.js";
+import { createPayer, type Payer } from "./payer/index.js";
+import { registerPrompts } from "./prompts.js";
 import { WalletReader } from "./payer/wallet.js";
 import { registerCatalogTools } from "./tools/register.js";
 import { registerSpendingTools } from "./tools/spending.js";
@@ -46,5 +47,6 @@ export function createServer(services: Services): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: INSTRUCTIONS });
   registerCatalogTools(server, endpointsIn(services.config.toolsets), services);
   registerSpendingTools(server, services);
+  registerPrompts(server);
   return server;
 }

@@ -66,14 +66,16 @@ describe("spend control", () => {
     const [a, b] = await Promise.all([connectStdio(settings), connectStdio(settings)]);
     try {
       const before = await payerUsdc();
+      const first = await Promise.all(Array.from({ length: 4 }, (_, i) => a.client.callTool(signals(i + 1))));
+      assert.ok(first.every((result) => !result.isError), "A pays 4 of the 6");
       const results = await Promise.all([
-        ...Array.from({ length: 20 }, (_, i) => a.client.callTool(signals(i + 1))),
-        ...Array.from({ length: 20 }, (_, i) => b.client.callTool(signals(i + 21))),
+        ...Array.from({ length: 20 }, (_, i) => a.client.callTool(signals(i + 5))),
+        ...Array.from({ length: 20 }, (_, i) => b.client.callTool(signals(i + 25))),
       ]);
-      assert.equal(results.filter((result) => !result.isError).length, 6);
+      assert.equal(results.filter((result) => !result.isError).length, 2, "together only 2 more");
+      assert.ok(results.slice(20).some((result) => /daily budget \(UTC\) would be exceeded/.test(textOf(result))), "B sees A's spending");
       assert.equal(before - (await payerUsdc()), 6n * PRICE);
-      const sessions = new Set((await readLedger(ledger)).filter((entry) => entry.event === "settled").map((entry) => entry.session));
-      assert.equal(sessions.size, 2, "both processes paid");
+      assert.equal((await readLedger(ledger)).filter((entry) => entry.event === "settled").length, 6);
     } finally {
       await a.close();
       await b.close();

@@ -16,7 +16,7 @@ import { releaseExpired } from "./reconcile.js";
 import type { CallContext, PaidFetch, PaymentReceipt } from "./types.js";
 import type { WalletReader } from "./wallet.js";
 
-export interface Payer {
+export interface PayerCore {
   readonly account: PrivateKeyAccount;
   readonly policy: PolicyContext;
   readonly limits: BudgetLimits;
@@ -26,11 +26,11 @@ export interface Payer {
 type Send = () => Promise<Response>;
 
 /**
- * Everything x402: ask with x-coinbase-402, read the 402 challenge, let the policy decide, ask
+ * Everything x402 (loaded on first use, see index.ts): ask with x-coinbase-402, read the 402 challenge, let the policy decide, ask
  * the user above the threshold, reserve the budget and sign once (atomically, under the ledger
  * lock), retry with X-PAYMENT, record each step before moving on. Nothing else signs.
  */
-export function createPayer(config: Config, ledger: Ledger, wallet: WalletReader, fetchImpl: typeof fetch = fetch): Payer {
+export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletReader, fetchImpl: typeof fetch = fetch): PayerCore {
   if (!config.privateKey) throw new Error("createPayer needs TOKEN_METRICS_PRIVATE_KEY");
   const account = privateKeyToAccount(config.privateKey.reveal() as Hex);
   const policy = policyFor(config);

@@ -1,8 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { formatUnits } from "viem";
 import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
-import { startOfUtcDay, type PaymentRecord } from "../payer/book.js";
+import { startOfUtcDay } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
 import type { Services } from "../server.js";
 
@@ -21,8 +20,9 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       annotations: { title: "Wallet status", ...FREE, openWorldHint: true },
     },
     async () => {
-      const { payer, wallet, config } = services;
-      if (!payer) return noWallet(services);
+      const { wallet, config } = services;
+      if (!services.payer) return noWallet(services);
+      const payer = await services.payer.core();
       const summary = await spendingSummary(services);
       const balances = await wallet
         .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
@@ -67,7 +67,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       const { payer, wallet, ledger } = services;
       if (!payer) return noWallet(services);
       try {
-        return result({ ...(await reconcile(ledger, wallet, payer.account.address)) });
+        return result({ ...(await reconcile(ledger, wallet, (await payer.core()).account.address)) });
       } catch (error) {
         return { isError: true, content: [{ type: "text", text: `Could not read the chain at TOKEN_METRICS_RPC_URL: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` }] };
       }
@@ -84,7 +84,12 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
   );
 }
 
-export async function spendingSummary({ ledger, payer }: Services) {
+export async function spendingSummary(services: Services) {
+  const { ledger } = services;
+  const payer = await services.payer?.core();
+  const { formatUnits } = await import("viem");
+  const units = (amount: bigint, asset: string) => formatUnits(amount, decimalsOf(asset));
+  const mapUnits = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).map(([asset, amount]) => [asset, units(amount, asset)]));
   const book = await ledger.sync();
   const today = startOfUtcDay();
   const assets = payer?.policy.allowedAssets ?? [];
@@ -119,24 +124,18 @@ export async function spendingSummary({ ledger, payer }: Services) {
       .select()
       .sort((a, b) => b.signedAt.getTime() - a.signedAt.getTime())
       .slice(0, RECENT_PAYMENTS)
-      .map(describePayment),
-  };
-}
-
-function describePayment(payment: PaymentRecord) {
-  return {
-    at: payment.signedAt.toISOString(),
-    endpoint: payment.endpoint,
-    amount: `${units(payment.amount, payment.asset)} ${payment.asset}`,
-    status: payment.status,
-    transaction: payment.transaction,
-    note: payment.reason,
+      .map((payment) => ({
+        at: payment.signedAt.toISOString(),
+        endpoint: payment.endpoint,
+        amount: `${units(payment.amount, payment.asset)} ${payment.asset}`,
+        status: payment.status,
+        transaction: payment.transaction,
+        note: payment.reason,
+      })),
   };
 }
 
 const decimalsOf = (asset: string) => ASSET_DECIMALS[asset as AssetSymbol] ?? 0;
-const units = (amount: bigint, asset: string) => formatUnits(amount, decimalsOf(asset));
-const mapUnits = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).map(([asset, amount]) => [asset, units(amount, asset)]));
 
 function result(value: object): CallToolResult {
   return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
