@@ -16,9 +16,11 @@ describe("API-key mode", () => {
 
   before(async () => {
     api = await startTokenMetricsApi({ apiKeys: [SANDBOX_API_KEY] });
+    // Cache off: these tests count requests and consume injected faults.
     ({ client, close } = await connectInMemory({
       TOKEN_METRICS_API_BASE_URL: api.baseUrl,
       TOKEN_METRICS_API_KEY: SANDBOX_API_KEY,
+      TOKEN_METRICS_CACHE_TTL: "0",
     }));
   });
   after(async () => {

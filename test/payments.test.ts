@@ -73,7 +73,7 @@ describe("x402 payments on the local chain", () => {
   });
 
   test("every tool works with only a private key; the ledger's settled sum equals the on-chain change", async () => {
-    const server = await payingServer();
+    const server = await payingServer({ TOKEN_METRICS_CACHE_TTL: "0" }); // every call pays, even a repeated one
     try {
       const payer0 = await balances(sandbox.info.payerAddress as Address);
       const headers0 = paymentHeadersSeen();

@@ -11,7 +11,7 @@ import type { Address } from "viem";
 import type { LedgerEntry } from "../src/payer/ledger.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
-import { BUILT_SERVER, connectStdio, textOf } from "./helpers/mcp.js";
+import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
 
 const PRICE = 17_000n; // get_trading_signals, 0.017 USDC
 
@@ -146,19 +146,25 @@ describe("spend control", () => {
     });
   });
 
-  test("progress notifications arrive in order during a paid call", async () => {
-    const { client, close } = await connectStdio(env(newLedger()));
-    try {
-      const steps: string[] = [];
-      const result = await client.callTool(signals(1), undefined, { onprogress: (progress) => steps.push(`${progress.progress}/${progress.total} ${progress.message}`) });
-      assert.ok(!result.isError, textOf(result));
-      assert.equal(steps.length, 3);
-      assert.match(steps[0]!, /^1\/3 payment challenge received/);
-      assert.match(steps[1]!, /^2\/3 signed 0\.017 USDC/);
-      assert.match(steps[2]!, /^3\/3 settled, transaction 0x[0-9a-f]{64}/);
-    } finally {
-      await close();
-    }
+  test("progress notifications arrive in order, before the paid call's result", async () => {
+    // Raw JSON-RPC: the SDK client dispatches notifications a tick later than responses, so it
+    // can drop a last progress message that the server did send in time.
+    const { lines } = await rawStdioSession(
+      env(newLedger()),
+      [
+        { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } },
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        { jsonrpc: "2.0", id: 2, method: "tools/call", params: { ...signals(1), _meta: { progressToken: "paid-call" } } },
+      ],
+      2,
+    );
+    const messages = lines.map((line) => JSON.parse(line) as { id?: number; method?: string; params?: { progress: number; total: number; message: string } });
+    const resultAt = messages.findIndex((message) => message.id === 2);
+    const steps = messages.slice(0, resultAt).filter((message) => message.method === "notifications/progress").map((message) => `${message.params!.progress}/${message.params!.total} ${message.params!.message}`);
+    assert.equal(steps.length, 3, steps.join(" | "));
+    assert.match(steps[0]!, /^1\/3 payment challenge received/);
+    assert.match(steps[1]!, /^2\/3 signed 0\.017 USDC/);
+    assert.match(steps[2]!, /^3\/3 settled, transaction 0x[0-9a-f]{64}/);
   });
 
   test("reconciliation matches the chain, and catches a ledger that lies", async () => {

@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import type { CallContext, PaidFetch, PaymentReceipt } from "../payer/types.js";
 import { httpFailure, networkFailure, notConfigured, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
+import { ResponseCache } from "./cache.js";
 import type { ApiRequest } from "./request.js";
 import { sendWithRetries } from "./retry.js";
 
@@ -9,7 +10,12 @@ export interface ApiResult {
   body: unknown;
   /** Set when this call was paid for. */
   payment?: PaymentReceipt;
+  /** Set when the answer was not fetched for this call: from cache, or shared with an identical call in flight. */
+  reused?: { source: "cache" | "concurrent call"; fetchedAt: string };
 }
+
+/** Memory for cached answers; API pages are small, so this holds thousands. */
+const CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * The one way to reach Token Metrics. API-key mode sends x-api-key; x402 mode hands the request
@@ -18,6 +24,8 @@ export interface ApiResult {
  */
 export class TokenMetricsClient {
   readonly mode: AuthMode | undefined;
+  readonly cache = new ResponseCache(CACHE_MAX_BYTES);
+  private readonly inFlight = new Map<string, Promise<ApiResult & { bytes: number }>>();
 
   constructor(
     private readonly config: Config,
@@ -27,16 +35,41 @@ export class TokenMetricsClient {
     this.mode = config.apiKey ? "api-key" : payer ? "x402" : undefined;
   }
 
+  /**
+   * Answers from cache when an identical call is recent, joins an identical call in flight (N
+   * concurrent identical calls cost one payment), and otherwise fetches.
+   */
   async call(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult> {
     if (!this.mode) throw notConfigured();
+    const key = `${request.method} ${request.url} ${request.body ?? ""}`;
+    const cached = this.cache.get(key);
+    if (cached) return { body: cached.body, reused: { source: "cache", fetchedAt: cached.fetchedAt.toISOString() } };
+    const running = this.inFlight.get(key);
+    if (running) {
+      const { body } = await running;
+      return { body, reused: { source: "concurrent call", fetchedAt: new Date().toISOString() } };
+    }
+    const fetching = this.fetch(request, signal, context);
+    this.inFlight.set(key, fetching);
+    try {
+      const result = await fetching;
+      const ttlSeconds = this.config.cacheTtlSeconds ?? request.cacheTtlSeconds;
+      this.cache.set(key, result.body, result.bytes, ttlSeconds * 1000);
+      return { body: result.body, payment: result.payment };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async fetch(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult & { bytes: number }> {
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
       const { response, attempts, payment } =
         this.mode === "api-key" ? await this.sendWithKey(request, combined) : await this.payer!(request, combined, context);
-      const body = await readJson(response);
-      if (!response.ok) throw httpFailure(response.status, body, this.mode, attempts);
-      return { body, payment };
+      const { body, bytes } = await readJson(response);
+      if (!response.ok) throw httpFailure(response.status, body, this.mode!, attempts);
+      return { body, bytes, payment };
     } catch (error) {
       if (error instanceof ToolFailure) throw error;
       if (timeout.aborted && !signal?.aborted) throw timeoutFailure(this.config.timeoutMs);
@@ -53,12 +86,12 @@ export class TokenMetricsClient {
   }
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function readJson(response: Response): Promise<{ body: unknown; bytes: number }> {
   const text = await response.text();
   try {
-    return text.length > 0 ? JSON.parse(text) : undefined;
+    return { body: text.length > 0 ? JSON.parse(text) : undefined, bytes: text.length };
   } catch {
     if (response.ok) throw new ToolFailure(`Token Metrics answered with something that is not JSON (HTTP ${response.status}).`);
-    return { message: text.slice(0, 300) };
+    return { body: { message: text.slice(0, 300) }, bytes: text.length };
   }
 }

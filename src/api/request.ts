@@ -5,8 +5,10 @@ export interface ApiRequest {
   method: "GET" | "POST";
   url: string;
   body?: string;
-  /** The catalog entry's path, used for cache keys, ledger entries and messages. */
+  /** The catalog entry's path, used for ledger entries, known prices and messages. */
   path: string;
+  /** How long an identical call may be answered from cache. */
+  cacheTtlSeconds: number;
 }
 
 /** Arguments that shape our output and are never sent upstream. */
@@ -15,7 +17,7 @@ const LOCAL_ARGS = new Set(["fields"]);
 export function buildRequest(baseUrl: string, endpoint: Endpoint, args: Record<string, unknown>): ApiRequest {
   const url = new URL(baseUrl + endpoint.path);
   if (endpoint.method === "POST") {
-    return { method: "POST", url: url.toString(), body: JSON.stringify(endpoint.body?.(args) ?? args), path: endpoint.path };
+    return { method: "POST", url: url.toString(), body: JSON.stringify(endpoint.body?.(args) ?? args), path: endpoint.path, cacheTtlSeconds: endpoint.cacheTtlSeconds };
   }
   const query: Record<string, unknown> = { ...args };
   if (endpoint.defaultLimit !== undefined) {
@@ -27,5 +29,5 @@ export function buildRequest(baseUrl: string, endpoint: Endpoint, args: Record<s
     const value = query[name];
     if (value !== undefined && !LOCAL_ARGS.has(name)) url.searchParams.set(name, String(value));
   }
-  return { method: "GET", url: url.toString(), path: endpoint.path };
+  return { method: "GET", url: url.toString(), path: endpoint.path, cacheTtlSeconds: endpoint.cacheTtlSeconds };
 }

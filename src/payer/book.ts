@@ -29,16 +29,12 @@ export interface PaymentRecord {
  * this is a cache of it that any process can rebuild (a restart replays the file).
  */
 export class PaymentBook {
+  /** By authorization nonce. */
   readonly payments = new Map<string, PaymentRecord>();
-  refusals = 0;
 
   apply(entry: LedgerEntry): void {
-    if (entry.event === "refused") {
-      this.refusals++;
-      return;
-    }
     if (entry.event === "signed" && entry.asset && entry.amount && entry.nonce && entry.validBefore) {
-      this.payments.set(entry.call, {
+      this.payments.set(entry.nonce, {
         call: entry.call,
         session: entry.session,
         endpoint: entry.endpoint,
@@ -53,7 +49,8 @@ export class PaymentBook {
       });
       return;
     }
-    const payment = this.payments.get(entry.call);
+    // Keyed by nonce: one tool call can sign twice (a price changed under an up-front payment).
+    const payment = entry.nonce ? this.payments.get(entry.nonce) : undefined;
     if (!payment) return;
     if (entry.event === "settled") {
       payment.status = "settled";

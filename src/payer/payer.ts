@@ -9,7 +9,7 @@ import { sendWithRetries } from "../api/retry.js";
 import type { AmountPerAsset, Config } from "../config.js";
 import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
-import { readChallenge } from "./challenge.js";
+import { readChallenge, type Challenge } from "./challenge.js";
 import type { Ledger } from "./ledger.js";
 import { decide, formatAmount, type PolicyContext } from "./policy.js";
 import { releaseExpired } from "./reconcile.js";
@@ -60,6 +60,9 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     return result;
   }
 
+  /** Accepted offers by endpoint: a warm call signs up front and needs one round trip. */
+  const knownPrices = new Map<string, { offer: PaymentRequirements; x402Version: number; expires: number }>();
+
   const paidFetch: PaidFetch = async (request, signal, context: CallContext = {}) => {
     const headers: Record<string, string> = { accept: "application/json", "x-coinbase-402": "true" };
     if (preferred) headers["x-payment-token"] = preferred.toLowerCase();
@@ -68,68 +71,108 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       (extra: Record<string, string> = {}): Send =>
       () =>
         fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal, redirect: "manual" }).then(refuseRedirect);
-
-    const first = await sendWithRetries(send(), signal);
-    if (first.response.status !== 402) return first;
-
+    const priceKey = `${request.method} ${request.path}`;
     const call = randomUUID();
     const base = { call, endpoint: request.path, network: config.network };
     const refuse = async (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
       await ledger.append({ ...base, event: "refused", reason });
       return new ToolFailure(message);
     };
-    const challenge = await readChallenge(first.response);
-    await context.progress?.("payment challenge received");
-    const decision = decide(challenge.offers, policy);
-    if (!decision.pay) throw await refuse(decision.reason);
 
-    const { offer, asset, amount } = decision;
-    const money = moneyOf(asset, amount, offer);
-    const threshold = confirmAbove[asset.symbol];
-    if (threshold !== undefined && amount > threshold) {
-      const question = { endpoint: request.path, price: money.display, threshold: formatAmount(threshold, asset) };
-      if (!context.confirm) {
-        throw await refuse(
-          `${money.display} is above TOKEN_METRICS_CONFIRM_ABOVE (${question.threshold}) and this client cannot ask you to approve it (no MCP elicitation)`,
-          `Payment refused, nothing was signed: ${money.display} is above the approval threshold ${question.threshold} and this MCP client cannot ask you to approve payments. Raise TOKEN_METRICS_CONFIRM_ABOVE (e.g. "${formatAmount(amount, asset)}") to allow such calls.`,
+    /** Policy, approval, budget, one signature, the paid request, the ledger: one payment at most. */
+    const payOnce = async (offers: PaymentRequirements[], x402Version: number, preemptive: boolean): Promise<Outcome | { retryWith: Challenge }> => {
+      const decision = decide(offers, policy);
+      if (!decision.pay) throw await refuse(decision.reason);
+      const { offer, asset, amount } = decision;
+      const money = moneyOf(asset, amount, offer);
+      const threshold = confirmAbove[asset.symbol];
+      if (threshold !== undefined && amount > threshold) {
+        const question = { endpoint: request.path, price: money.display, threshold: formatAmount(threshold, asset) };
+        if (!context.confirm) {
+          throw await refuse(
+            `${money.display} is above TOKEN_METRICS_CONFIRM_ABOVE (${question.threshold}) and this client cannot ask you to approve it (no MCP elicitation)`,
+            `Payment refused, nothing was signed: ${money.display} is above the approval threshold ${question.threshold} and this MCP client cannot ask you to approve payments. Raise TOKEN_METRICS_CONFIRM_ABOVE (e.g. "${formatAmount(amount, asset)}") to allow such calls.`,
+          );
+        }
+        if (!(await context.confirm(question))) throw await refuse(`declined by the user (${money.display})`);
+      }
+
+      await ledger.append({ ...base, ...money, event: "offered", ...(preemptive ? { reason: "known price, paid up front" } : {}) });
+      const reserved = await reserveAndSign(call, request.path, asset, offer, x402Version);
+      if ("refusal" in reserved) throw await refuse(reserved.refusal!);
+      const { header, signed } = reserved;
+      await context.progress?.(`signed ${money.display} to ${offer.payTo}`);
+
+      // Retries re-send the same authorization: it can settle at most once, so we never pay twice.
+      let paid: Awaited<ReturnType<typeof sendWithRetries>>;
+      try {
+        paid = await sendWithRetries(send({ "X-PAYMENT": header }), signal);
+      } catch (error) {
+        await ledger.append({ ...signed, event: "failed", reason: `no answer after signing: ${error instanceof Error ? error.message : String(error)}` });
+        throw error;
+      }
+      if (!paid.response.ok) {
+        const again = paid.response.status === 402 ? await readChallenge(paid.response).catch(() => undefined) : undefined;
+        const reason = again?.error ?? `HTTP ${paid.response.status} after signing`;
+        // The signature is out: until the chain shows it unused after validBefore it counts as spent.
+        await ledger.append({ ...signed, event: "failed", reason });
+        knownPrices.delete(priceKey);
+        if (paid.response.status !== 402) return { response: paid.response, attempts: paid.attempts };
+        const changed = again && !again.offers.some((fresh) => sameTerms(fresh, offer));
+        if (preemptive && changed && again) return { retryWith: again };
+        throw new ToolFailure(
+          `The API did not accept the payment of ${money.display}: ${reason}. No second payment is attempted. Check the wallet's balance with get_wallet_status and the network (${config.network}). The signed authorization expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until then.`,
         );
       }
-      if (!(await context.confirm(question))) throw await refuse(`declined by the user (${money.display})`);
+      knownPrices.set(priceKey, { offer, x402Version, expires: Date.now() + KNOWN_PRICE_TTL_MS });
+      const transaction = settlementTransaction(paid.response);
+      await ledger.append({ ...signed, event: "settled", transaction });
+      await context.progress?.(`settled, transaction ${transaction}`);
+      const payment: PaymentReceipt = { asset: asset.symbol, amount: money.display.split(" ")[0]!, network: config.network, payTo: offer.payTo, transaction };
+      return { response: paid.response, attempts: paid.attempts, payment };
+    };
+
+    const known = knownPrices.get(priceKey);
+    if (known && known.expires > Date.now()) {
+      await context.progress?.("price known, paying up front");
+      const warm = await payOnce([known.offer], known.x402Version, true);
+      if (!("retryWith" in warm)) return warm;
+      // The price changed: the rejected authorization was not settled by the server; pay the new
+      // price once (the old one stays counted until it expires unused).
+      return finish(await payOnce(warm.retryWith.offers, warm.retryWith.x402Version, false));
     }
 
-    await ledger.append({ ...base, ...money, event: "offered" });
-    const reserved = await reserveAndSign(call, request.path, asset, offer, challenge.x402Version);
-    if ("refusal" in reserved) throw await refuse(reserved.refusal!);
-    const { header, signed } = reserved;
-    await context.progress?.(`signed ${money.display} to ${offer.payTo}`);
-
-    // Retries re-send the same authorization: it can settle at most once, so we never pay twice.
-    let paid: Awaited<ReturnType<typeof sendWithRetries>>;
-    try {
-      paid = await sendWithRetries(send({ "X-PAYMENT": header }), signal);
-    } catch (error) {
-      await ledger.append({ ...signed, event: "failed", reason: `no answer after signing: ${error instanceof Error ? error.message : String(error)}` });
-      throw error;
-    }
-    const attempts = first.attempts + paid.attempts;
-    if (!paid.response.ok) {
-      const again = paid.response.status === 402 ? await readChallenge(paid.response).catch(() => undefined) : undefined;
-      const reason = again?.error ?? `HTTP ${paid.response.status} after signing`;
-      // The signature is out: until the chain shows it unused after validBefore it counts as spent.
-      await ledger.append({ ...signed, event: "failed", reason });
-      if (paid.response.status !== 402) return { response: paid.response, attempts };
-      throw new ToolFailure(
-        `The API did not accept the payment of ${money.display}: ${reason}. No second payment is attempted. Check the wallet's balance with get_wallet_status and the network (${config.network}). The signed authorization expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until then.`,
-      );
-    }
-    const transaction = settlementTransaction(paid.response);
-    await ledger.append({ ...signed, event: "settled", transaction });
-    await context.progress?.(`settled, transaction ${transaction}`);
-    const payment: PaymentReceipt = { asset: asset.symbol, amount: money.display.split(" ")[0]!, network: config.network, payTo: offer.payTo, transaction };
-    return { response: paid.response, attempts, payment };
+    const first = await sendWithRetries(send(), signal);
+    if (first.response.status !== 402) return first;
+    const challenge = await readChallenge(first.response);
+    await context.progress?.("payment challenge received");
+    const result = finish(await payOnce(challenge.offers, challenge.x402Version, false));
+    return { ...result, attempts: result.attempts + first.attempts };
   };
 
   return { account, policy, limits, fetch: paidFetch };
+}
+
+/** How long an accepted price is trusted for paying up front; the server still has the last word. */
+const KNOWN_PRICE_TTL_MS = 10 * 60_000;
+
+type Outcome = Awaited<ReturnType<PaidFetch>>;
+
+/** The cold path never asks to retry: only a payment made up front can meet a changed price. */
+function finish(result: Outcome | { retryWith: Challenge }): Outcome {
+  if ("retryWith" in result) throw new ToolFailure("The API rejected the payment twice; no further payment is attempted.");
+  return result;
+}
+
+/** Same payee, asset, network, scheme and amount: a rejection of these terms is not about price. */
+function sameTerms(a: PaymentRequirements, b: PaymentRequirements): boolean {
+  return (
+    a.scheme === b.scheme &&
+    a.network === b.network &&
+    a.asset.toLowerCase() === b.asset.toLowerCase() &&
+    a.payTo.toLowerCase() === b.payTo.toLowerCase() &&
+    a.maxAmountRequired === b.maxAmountRequired
+  );
 }
 
 function moneyOf(asset: Asset, amount: bigint, offer: PaymentRequirements) {

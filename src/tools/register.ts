@@ -26,8 +26,8 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         if (deps.configProblem) return failure(deps.configProblem);
         try {
           const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
-          const { body, payment } = await deps.client.call(request, extra.signal, callContext(server, extra));
-          const shaped = shapeResult(endpoint, args, body, payment);
+          const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra));
+          const shaped = shapeResult(endpoint, args, body, { payment, reused });
           return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
         } catch (error) {
           if (error instanceof ToolFailure) return failure(error.message);

@@ -1,5 +1,5 @@
 import type { Endpoint } from "../catalog/types.js";
-import type { PaymentReceipt } from "../payer/types.js";
+import type { ApiResult } from "../api/client.js";
 
 /** Longest tool result text we hand to a model; agents choke on huge JSON. */
 export const MAX_RESULT_CHARS = 16_000;
@@ -21,7 +21,7 @@ export function shapeResult(
   endpoint: Endpoint,
   args: Record<string, unknown>,
   body: unknown,
-  payment?: PaymentReceipt,
+  { payment, reused }: Pick<ApiResult, "payment" | "reused"> = {},
 ): ShapedResult {
   const envelope = (body && typeof body === "object" ? body : { data: body }) as Row;
   const notes: string[] = [];
@@ -40,6 +40,10 @@ export function shapeResult(
     Object.assign(structured, envelope);
   }
   if (payment) structured.payment = payment;
+  if (reused) {
+    structured.reused = reused;
+    notes.push(`Answer reused from a ${reused.source} (fetched ${reused.fetchedAt}); nothing was paid for it.`);
+  }
 
   const fitted = fitToSize(structured, notes);
   if (notes.length > 0) fitted.note = notes.join(" ");
