@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { startHttpServer } from "./http.js";
 import { log } from "./log.js";
 import { createServer, createServices } from "./server.js";
 
@@ -23,6 +22,8 @@ async function main() {
   const mode = config.apiKey ? "API-key mode" : config.privateKey ? `x402 mode on ${config.network}` : "no credentials yet";
 
   if (config.http) {
+    // Loaded only here: express and the HTTP transport would slow every stdio start.
+    const { startHttpServer } = await import("./http.js");
     const http = await startHttpServer(services, config.http);
     log.info(`listening on ${http.url} (${mode})`);
     const stop = () => {

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readFile } from "node:fs/promises";
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { dirname } from "node:path";
 import lockfile from "proper-lockfile";
 import { PaymentBook } from "./book.js";
@@ -37,51 +39,59 @@ export type NewLedgerEntry = Omit<LedgerEntry, "ts" | "session">;
 
 /** How long another process may hold the ledger lock before it is considered dead (ms). */
 const LOCK_STALE_MS = 10_000;
+/** How long to wait for the lock before giving up (ms); holders keep it for about a millisecond. */
+const LOCK_WAIT_MS = 10_000;
 
 /**
  * Append-only JSONL of payment events, shared by every server process that uses the same file
  * (Claude Desktop and Claude Code at once). Each line goes out in one write with O_APPEND, so
- * lines never interleave and a kill -9 cannot tear one. `exclusive` takes a lock file
- * (proper-lockfile) so that "read the state, check the budget, reserve" is atomic across
- * processes. Never holds secrets: entries carry addresses and amounts only.
+ * lines never interleave and a kill -9 cannot tear one; lines are in the OS's hands before
+ * append() returns, and the "signed" line (a payment that may settle) is also flushed to disk.
+ * `exclusive` takes a lock file (proper-lockfile) so that "read the state, check the budget,
+ * reserve" is atomic across processes. Never holds secrets: entries carry addresses and amounts.
+ *
+ * File access is synchronous on purpose: each step takes microseconds, while a trip through
+ * libuv's thread pool costs far more on the paid-call path (measured by `npm run bench`).
  */
 export class Ledger {
   readonly session = randomUUID();
   /** Every payment in the file, as of the last sync. */
   readonly book = new PaymentBook();
   private offset = 0;
-  private ready?: Promise<unknown>;
+  private appendFd?: number;
   private repaired = false;
   private mutex: Promise<unknown> = Promise.resolve();
 
   constructor(readonly path: string) {}
 
-  async append(entry: NewLedgerEntry): Promise<void> {
+  append(entry: NewLedgerEntry): void {
     const line = `${JSON.stringify({ ts: new Date().toISOString(), session: this.session, ...entry })}\n`;
-    await this.ensureDirectory();
-    const file = await open(this.path, "a", 0o600);
-    try {
-      await file.write(line);
-      await file.datasync();
-    } finally {
-      await file.close();
+    if (this.appendFd === undefined) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.appendFd = openSync(this.path, "a", 0o600);
     }
+    writeSync(this.appendFd, line);
+    if (entry.event === "signed") fdatasyncSync(this.appendFd);
   }
 
   /** Reads lines appended since the last sync (by any process) into the book. */
-  async sync(): Promise<PaymentBook> {
-    let file;
+  sync(): PaymentBook {
+    let fd: number;
     try {
-      file = await open(this.path, "r");
+      fd = openSync(this.path, "r");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return this.book;
       throw error;
     }
     try {
-      const { size } = await file.stat();
-      if (size <= this.offset) return this.book;
-      const buffer = Buffer.alloc(size - this.offset);
-      await file.read(buffer, 0, buffer.length, this.offset);
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const chunk = Buffer.allocUnsafe(64 * 1024);
+        const read = readSync(fd, chunk, 0, chunk.length, this.offset + chunks.reduce((sum, c) => sum + c.length, 0));
+        if (read === 0) break;
+        chunks.push(chunk.subarray(0, read));
+      }
+      const buffer = Buffer.concat(chunks);
       // Stop at the last complete line; a line being written now is read next time.
       const end = buffer.lastIndexOf(0x0a) + 1;
       this.offset += end;
@@ -90,33 +100,41 @@ export class Ledger {
         try {
           this.book.apply(JSON.parse(line));
         } catch {
-          // Not ours to judge here: repair() removes a torn tail, readers skip anything else.
+          // Not ours to judge here: repair removes a torn tail, readers skip anything else.
         }
       }
       return this.book;
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   }
 
   /** Runs `work` while holding the ledger lock: one holder per machine, then per process. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.mutex.then(async () => {
-      await this.ensureDirectory();
-      const release = await lockfile.lock(this.path, {
-        realpath: false,
-        stale: LOCK_STALE_MS,
-        retries: { retries: 1_000, minTimeout: 2, maxTimeout: 25, factor: 1.2 },
-      });
+      const release = await this.lock();
       try {
-        if (!this.repaired) await this.repairTornTail();
+        if (!this.repaired) this.repairTornTail();
         return await work();
       } finally {
-        await release();
+        release();
       }
     });
     this.mutex = run.catch(() => undefined);
     return run;
+  }
+
+  private async lock(): Promise<() => void> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+      try {
+        return lockfile.lockSync(this.path, { realpath: false, stale: LOCK_STALE_MS });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ELOCKED" || Date.now() > deadline) throw error;
+        await sleep(wait);
+      }
+    }
   }
 
   /** All entries, for display. */
@@ -134,27 +152,26 @@ export class Ledger {
     });
   }
 
-  private ensureDirectory() {
-    this.ready ??= mkdir(dirname(this.path), { recursive: true });
-    return this.ready;
-  }
-
   /** After a power loss the last line may be partial: cut it so the file stays valid JSONL. */
-  private async repairTornTail(): Promise<void> {
+  private repairTornTail(): void {
     this.repaired = true;
-    const file = await open(this.path, "r+").catch(() => undefined);
-    if (!file) return;
+    let fd: number;
     try {
-      const { size } = await file.stat();
+      fd = openSync(this.path, "r+");
+    } catch {
+      return;
+    }
+    try {
+      const { size } = fstatSync(fd);
       if (size === 0) return;
       const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-      await file.read(tail, 0, tail.length, size - tail.length);
+      readSync(fd, tail, 0, tail.length, size - tail.length);
       if (tail[tail.length - 1] === 0x0a) return;
       const lastNewline = tail.lastIndexOf(0x0a);
       // A torn line longer than the tail we read is not ours (lines are small): leave it.
-      if (lastNewline >= 0 || size <= tail.length) await file.truncate(size - tail.length + lastNewline + 1);
+      if (lastNewline >= 0 || size <= tail.length) ftruncateSync(fd, size - tail.length + lastNewline + 1);
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   }
 }

@@ -1,0 +1,213 @@
+/**
+ * `npm run bench [-- --short]`: measures this server's payment path against plain x402-fetch,
+ * side by side in one run, and prints ratios (medians). A report, not a test: machines are noisy,
+ * so only ratios measured together mean anything. `--short` runs few iterations (CI checks it runs).
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { Address, Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { wrapFetchWithPayment } from "x402-fetch";
+import { buildRequest } from "../src/api/request.js";
+import { CATALOG } from "../src/catalog/index.js";
+import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
+import { loadConfig } from "../src/config.js";
+import { sandboxEnv, startSandbox } from "../src/sandbox/index.js";
+import { createServer, createServices, type Services } from "../src/server.js";
+import { exampleArgs } from "../test/helpers/examples.js";
+import { startInstantServer } from "./bench/instant-server.js";
+
+const SHORT = process.argv.includes("--short");
+const N = SHORT ? 5 : 60;
+const CONCURRENT = SHORT ? 10 : 100;
+const NETWORK_DELAY_MS = 25;
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const ratio = (a: number, b: number) => (a / b).toFixed(3);
+const mark = (ok: boolean) => (ok ? "met" : "NOT met");
+const signals = (services: Services, page: number) => buildRequest(services.config.apiBaseUrl, CATALOG.find((e) => e.name === "get_trading_signals")!, { token_id: 3375, page });
+const price = (services: Services) => buildRequest(services.config.apiBaseUrl, CATALOG.find((e) => e.name === "get_price")!, { token_id: 3375 });
+
+async function timed<T>(work: () => Promise<T>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+const dir = await mkdtemp(join(tmpdir(), "tm-bench-"));
+let ledgers = 0;
+/** Our client and payer, as the MCP tools use them, with a fetch that counts its own time. */
+function ours(env: Record<string, string>) {
+  let inFetch = 0;
+  const timing: typeof fetch = async (input, init) => {
+    const start = performance.now();
+    try {
+      return await fetch(input, init);
+    } finally {
+      inFetch += performance.now() - start;
+    }
+  };
+  const services = createServices(loadConfig({ TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`), TOKEN_METRICS_CACHE_TTL: "0", ...env }), { fetch: timing });
+  return { services, fetchTime: () => inFetch };
+}
+
+/** Plain x402-fetch, as Token Metrics' own examples use it. */
+function plain(privateKey: Hex) {
+  const pay = wrapFetchWithPayment(fetch, privateKeyToAccount(privateKey) as never, 10n ** 18n);
+  return (url: string) => pay(url, { headers: { accept: "application/json", "x-coinbase-402": "true" } }).then(async (response) => {
+    if (!response.ok) throw new Error(`x402-fetch got ${response.status}`);
+    return response.json();
+  });
+}
+
+const sandbox = await startSandbox();
+const key = sandbox.info.payerPrivateKey as Hex;
+try {
+  say(`token-metrics-x402-mcp benchmark${SHORT ? " (short mode)" : ""}: medians of ${N} calls, ours and plain x402-fetch alternated in one run`);
+
+  // 1–2: a local x402 server that settles instantly, 25 ms added to every response.
+  const instant = await startInstantServer({ delayMs: NETWORK_DELAY_MS, payTo: sandbox.chain.payTo });
+  const a = ours({ TOKEN_METRICS_API_BASE_URL: instant.baseUrl, TOKEN_METRICS_PRIVATE_KEY: key });
+  const x402Fetch = plain(key);
+  await a.services.client.call(signals(a.services, 0 + 1)); // learn the price
+  const oursPaid: number[] = [];
+  const plainPaid: number[] = [];
+  const unpaid: number[] = [];
+  let oursRequests = 0;
+  let plainRequests = 0;
+  for (let i = 0; i < N; i++) {
+    let before = instant.requests();
+    oursPaid.push(await timed(() => a.services.client.call(signals(a.services, i + 2))));
+    oursRequests += instant.requests() - before;
+    before = instant.requests();
+    plainPaid.push(await timed(() => x402Fetch(signals(a.services, i + 2).url)));
+    plainRequests += instant.requests() - before;
+    unpaid.push(await timed(() => a.services.client.call(price(a.services))));
+  }
+  say();
+  say(`1. HTTP requests per warm paid call: ours ${(oursRequests / N).toFixed(2)}, plain x402-fetch ${(plainRequests / N).toFixed(2)} (target 1.0: ${mark(oursRequests / N <= 1)})`);
+  say(`2. instant-settling server, +${NETWORK_DELAY_MS} ms per response: warm paid ${ms(median(oursPaid))}, unpaid ${ms(median(unpaid))}, x402-fetch paid ${ms(median(plainPaid))}`);
+  say(`   warm paid / unpaid = ${ratio(median(oursPaid), median(unpaid))} (target <= 1.15: ${mark(median(oursPaid) / median(unpaid) <= 1.15)})`);
+  say(`   warm paid / x402-fetch paid = ${ratio(median(oursPaid), median(plainPaid))} (target <= 0.6: ${mark(median(oursPaid) / median(plainPaid) <= 0.6)})`);
+  await instant.stop();
+
+  // 3: real settlement on the sandbox chain.
+  const b = ours({ ...sandboxEnv(sandbox.info, "x402") });
+  const sandboxPlain = plain(key);
+  await b.services.client.call(signals(b.services, 1));
+  const oursChain: number[] = [];
+  const plainChain: number[] = [];
+  const clientOwn: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const fetchBefore = b.fetchTime();
+    const total = await timed(() => b.services.client.call(signals(b.services, 1000 + i)));
+    oursChain.push(total);
+    clientOwn.push(total - (b.fetchTime() - fetchBefore));
+    plainChain.push(await timed(() => sandboxPlain(signals(b.services, 2000 + i).url)));
+  }
+  say(`3. sandbox (real settlement on the local chain): paid ${ms(median(oursChain))}, x402-fetch paid ${ms(median(plainChain))}`);
+  say(`   paid / x402-fetch paid = ${ratio(median(oursChain), median(plainChain))} (target <= 1.0: ${mark(median(oursChain) <= median(plainChain))})`);
+  say(`   client's own time per paid call (policy, budget lock, signing, ledger) = ${ms(median(clientOwn))} (target <= 2 ms: ${mark(median(clientOwn) <= 2)})`);
+
+  // 4: cache hit against an unpaid call over the network stand-in.
+  const cacheServer = await startInstantServer({ delayMs: NETWORK_DELAY_MS, payTo: sandbox.chain.payTo });
+  const c = ours({ TOKEN_METRICS_API_BASE_URL: cacheServer.baseUrl, TOKEN_METRICS_API_KEY: "bench", TOKEN_METRICS_CACHE_TTL: "600" });
+  const hits: number[] = [];
+  const misses: number[] = [];
+  const cached = price(c.services);
+  await c.services.client.call(cached);
+  for (let i = 0; i < N; i++) {
+    hits.push(await timed(() => c.services.client.call(cached)));
+    misses.push(await timed(() => c.services.client.call({ ...cached, url: `${cached.url}&n=${i}` })));
+  }
+  say(`4. cache hit ${ms(median(hits))} / unpaid call ${ms(median(misses))} = ${ratio(median(hits), median(misses))} (target <= 0.05: ${mark(median(hits) / median(misses) <= 0.05)})`);
+  await cacheServer.stop();
+
+  // 5: many concurrent paid calls on the sandbox.
+  const payer = sandbox.info.payerAddress as Address;
+  const balance = () => sandbox.chain.balanceOf(sandbox.chain.usdc, payer);
+  const d = ours({ ...sandboxEnv(sandbox.info, "x402") });
+  await d.services.client.call(signals(d.services, 1));
+  let start = await balance();
+  const oursBurst = await timed(() => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => d.services.client.call(signals(d.services, 3000 + i)))));
+  const oursSettled = (start - (await balance())) / 17_000n;
+  const settledLines = (await d.services.ledger.sync()).select({ status: "settled" }).length - 1;
+  start = await balance();
+  const plainBurst = await timed(() => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => sandboxPlain(signals(d.services, 4000 + i).url))));
+  const plainSettled = (start - (await balance())) / 17_000n;
+  const throughput = (CONCURRENT / oursBurst) * 1000;
+  const plainThroughput = (CONCURRENT / plainBurst) * 1000;
+  say(`5. ${CONCURRENT} concurrent paid calls on the sandbox: ours ${oursSettled} settled on-chain (${settledLines} in the ledger) in ${ms(oursBurst)}, x402-fetch ${plainSettled} in ${ms(plainBurst)}`);
+  say(`   throughput ${throughput.toFixed(0)}/s vs ${plainThroughput.toFixed(0)}/s = ${ratio(throughput, plainThroughput)} (target >= 1.0: ${mark(throughput >= plainThroughput && oursSettled === BigInt(CONCURRENT))})`);
+
+  // 6: cold start to tools/list, against a bare SDK server.
+  const builtServer = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+  const bareServer = fileURLToPath(new URL("./bench/bare-server.mjs", import.meta.url));
+  const oursStart: number[] = [];
+  const bareStart: number[] = [];
+  for (let i = 0; i < (SHORT ? 3 : 15); i++) {
+    oursStart.push(await coldStart(builtServer));
+    bareStart.push(await coldStart(bareServer));
+  }
+  say(`6. cold start to tools/list answered: ours ${ms(median(oursStart))}, bare SDK server ${ms(median(bareStart))} = ${ratio(median(oursStart), median(bareStart))} (target <= 1.5: ${mark(median(oursStart) / median(bareStart) <= 1.5)})`);
+
+  // 7: sizes of what the model reads.
+  const e = createServices(loadConfig({ ...sandboxEnv(sandbox.info, "api-key"), TOKEN_METRICS_LEDGER: join(dir, "sizes.jsonl") }));
+  const server = createServer(e);
+  const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "bench", version: "1" });
+  await client.connect(clientSide);
+  const indexId = ((await client.callTool({ name: "get_indices", arguments: {} })).structuredContent as { data: Array<{ ID: number }> }).data[0]!.ID;
+  const sizes: Array<[string, number]> = [];
+  for (const [name, args] of Object.entries(exampleArgs(indexId))) {
+    const result = await client.callTool({ name, arguments: args });
+    sizes.push([name, JSON.stringify(result.content).length]);
+  }
+  sizes.sort((x, y) => y[1] - x[1]);
+  const largest = sizes[0]!;
+  say(`7. default result size per tool (chars): largest ${largest[0]} ${largest[1]} (target <= 20000: ${mark(largest[1] <= 20_000)})`);
+  say(`   ${sizes.map(([name, size]) => `${name} ${size}`).join(", ")}`);
+  const listSizes = [];
+  for (const toolset of TOOLSET_NAMES) {
+    const only = createServer(createServices(loadConfig({ TOKEN_METRICS_TOOLSETS: toolset })));
+    const [s, c2] = InMemoryTransport.createLinkedPair();
+    await only.connect(s);
+    const lister = new Client({ name: "bench", version: "1" });
+    await lister.connect(c2);
+    listSizes.push(`${toolset} ${JSON.stringify((await lister.listTools()).tools).length}`);
+    await lister.close();
+  }
+  say(`   tools/list size per toolset (chars, incl. the 3 spending tools): ${listSizes.join(", ")}; all ${JSON.stringify((await client.listTools()).tools).length}`);
+  await client.close();
+} finally {
+  await sandbox.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Time from spawning a server to its answer to tools/list, over stdio. */
+function coldStart(entry: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [entry], { stdio: ["pipe", "pipe", "ignore"], env: { PATH: process.env.PATH ?? "", HOME: dir } });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk;
+      if (out.includes('"id":2')) {
+        resolve(performance.now() - started);
+        child.kill();
+      }
+    });
+    child.once("error", reject);
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+  });
+}
