@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { request } from "node:http";
+import { createRequire } from "node:module";
+import { connect } from "node:net";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Address, Hash } from "viem";
+import { CATALOG } from "../src/catalog/index.js";
+import { loadConfig } from "../src/config.js";
+import { startHttpServer, type HttpServer } from "../src/http.js";
+import type { LedgerEntry } from "../src/payer/ledger.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { createServices, SERVER_NAME, SERVER_VERSION } from "../src/server.js";
+import { BUILT_SERVER, connectInMemory, textOf } from "./helpers/mcp.js";
+
+const INSPECTOR_CLI = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/cli/build/cli.js");
+
+describe("Streamable HTTP", { timeout: 120_000 }, () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  let ledgers = 0;
+  const open: Array<{ close(): Promise<unknown> }> = [];
+
+  before(async () => {
+    sandbox = await startSandbox();
+    dir = await mkdtemp(join(tmpdir(), "tm-http-"));
+  });
+  after(async () => {
+    for (const item of open.reverse()) await item.close();
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The x402 environment for the sandbox, with a fresh ledger file. */
+  function paying(env: Record<string, string> = {}) {
+    return { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`), ...env };
+  }
+
+  /** An in-process HTTP server configured as `--http --port 0` would be. */
+  async function serve(env: Record<string, string>): Promise<HttpServer> {
+    const config = loadConfig(env, ["--http", "--port", "0"]);
+    const server = await startHttpServer(createServices(config), config.http!);
+    open.push(server);
+    return server;
+  }
+
+  async function connectHttp(url: string) {
+    const client = new Client({ name: "http-test-client", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    open.push(client);
+    return client;
+  }
+
+  const readLedger = async (path: string) =>
+    (await readFile(path, "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as LedgerEntry);
+
+  test("initialize and tools/list give the same tools as in memory, every catalog tool among them", async () => {
+    const env = paying();
+    const client = await connectHttp((await serve(env)).url);
+    assert.deepEqual(client.getServerVersion(), { name: SERVER_NAME, version: SERVER_VERSION });
+    const names = (await client.listTools()).tools.map((tool) => tool.name).sort();
+    const memory = await connectInMemory(env);
+    try {
+      assert.deepEqual(names, (await memory.client.listTools()).tools.map((tool) => tool.name).sort());
+    } finally {
+      await memory.close();
+    }
+    for (const endpoint of CATALOG) assert.ok(names.includes(endpoint.name), endpoint.name);
+    assert.ok(names.includes("get_wallet_status"));
+  });
+
+  test("a paid call settles on the sandbox chain", async () => {
+    const client = await connectHttp((await serve(paying())).url);
+    const payer = sandbox.info.payerAddress as Address;
+    const before = await sandbox.chain.balanceOf(sandbox.chain.usdc, payer);
+    const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
+    assert.ok(!result.isError, textOf(result));
+    const payment = (result.structuredContent as { payment: { amount: string; transaction: Hash } }).payment;
+    assert.equal(payment.amount, "0.017");
+    assert.equal((await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
+    assert.equal(await sandbox.chain.balanceOf(sandbox.chain.usdc, payer), before - 17_000n);
+  });
+
+  test("two client sessions share one ledger and one session budget", async () => {
+    // Room for one 0.017 USDC call, not two: a per-session budget would let the second through.
+    const env = paying({ TOKEN_METRICS_SESSION_BUDGET: "0.03 USDC" });
+    const { url } = await serve(env);
+    const [first, second] = [await connectHttp(url), await connectHttp(url)];
+    const paid = await first.callTool({ name: "get_trading_signals", arguments: { token_id: 3306 } });
+    assert.ok(!paid.isError, textOf(paid));
+    const refused = await second.callTool({ name: "get_tm_grade", arguments: { token_id: 3306 } });
+    assert.equal(refused.isError, true);
+    assert.match(textOf(refused), /session budget would be exceeded: 0\.017 USDC of 0\.03 USDC/);
+
+    const entries = await readLedger(env.TOKEN_METRICS_LEDGER);
+    assert.deepEqual(
+      entries.filter((entry) => ["settled", "refused"].includes(entry.event)).map((entry) => [entry.endpoint, entry.event]),
+      [
+        ["/trading-signals", "settled"],
+        ["/tm-grade", "refused"],
+      ],
+    );
+    assert.equal(new Set(entries.map((entry) => entry.session)).size, 1, "one server session wrote both calls");
+  });
+
+  test("/health answers; other methods on /mcp are refused", async () => {
+    const { url } = await serve(paying());
+    const health = await fetch(new URL("/health", url));
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok", name: SERVER_NAME, version: SERVER_VERSION });
+    assert.equal((await fetch(url)).status, 405);
+  });
+
+  test("a Host header outside TOKEN_METRICS_ALLOWED_HOSTS is refused (DNS rebinding)", async () => {
+    const { url } = await serve(paying());
+    const port = new URL(url).port;
+    assert.equal((await rawGet(url, "/health", `evil.example:${port}`)).status, 403);
+    assert.equal((await rawGet(url, "/mcp", "evil.example")).status, 403);
+    assert.equal((await rawGet(url, "/health", `localhost:${port}`)).status, 200);
+
+    const custom = await serve(paying({ TOKEN_METRICS_ALLOWED_HOSTS: "mcp.internal" }));
+    assert.equal((await rawGet(custom.url, "/health", "mcp.internal")).status, 200);
+    assert.equal((await rawGet(custom.url, "/health", `127.0.0.1:${new URL(custom.url).port}`)).status, 403);
+  });
+
+  test("it listens on 127.0.0.1 only by default", async () => {
+    const { url } = await serve(paying());
+    assert.equal(new URL(url).hostname, "127.0.0.1");
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === "IPv4" && !address.internal);
+    if (!external) return; // no other interface on this machine to try
+    const socket = connect({ host: external.address, port: Number(new URL(url).port), timeout: 5_000 });
+    const outcome = await new Promise<string>((resolve) => {
+      socket.once("connect", () => resolve("connected"));
+      socket.once("timeout", () => resolve("timeout"));
+      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+    });
+    socket.destroy();
+    assert.equal(outcome, "ECONNREFUSED", `reachable on ${external.address}`);
+  });
+
+  test("the built server with --http --port 0 logs its URL, serves, and stops on SIGTERM", async () => {
+    const child = spawn(process.execPath, [BUILT_SERVER, "--http", "--port", "0"], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir, ...sandboxEnv(sandbox.info, "api-key") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await loggedUrl(child);
+      const client = new Client({ name: "http-test-client", version: "1.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const result = await client.callTool({ name: "get_price", arguments: { token_id: 3375 } });
+      assert.ok(!result.isError, textOf(result));
+      await client.close();
+      child.kill("SIGTERM");
+      const [code] = await once(child, "exit");
+      assert.equal(code, 0);
+    } finally {
+      child.kill();
+    }
+  });
+
+  test("the MCP Inspector CLI lists the tools over HTTP", async () => {
+    const { url } = await serve(paying());
+    const { stdout } = await promisify(execFile)(process.execPath, [INSPECTOR_CLI, "--cli", url, "--transport", "http", "--method", "tools/list"], {
+      timeout: 60_000,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    const names = (JSON.parse(stdout) as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name);
+    for (const endpoint of CATALOG) assert.ok(names.includes(endpoint.name), endpoint.name);
+  });
+});
+
+/** A GET with a chosen Host header (fetch does not let us set one). */
+function rawGet(url: string, path: string, host: string): Promise<{ status: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    request({ hostname, port, path, headers: { host } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0 });
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+/** Resolves with the URL once the server logs "listening on <url>"; keeps draining stderr after. */
+function loggedUrl(child: ChildProcess): Promise<string> {
+  let text = "";
+  return new Promise((resolve, reject) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
+      text += chunk;
+      const match = /listening on (http:\/\/\S+\/mcp)/.exec(text);
+      if (match) resolve(match[1]!);
+    });
+    child.once("exit", () => reject(new Error(`the server exited without logging its URL:\n${text}`)));
+  });
+}
