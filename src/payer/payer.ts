@@ -38,18 +38,22 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   const confirmAbove = toBaseUnits(config.confirmAbove);
   const preferred = policy.allowedAssets[0];
 
-  /** Checks the budget and signs under the ledger lock, so no process can overspend it. */
+  /**
+   * Signs, then checks the budget and records the reservation under the ledger lock, so no
+   * process can overspend it. Signing happens before the lock (it commits nothing: a signature
+   * that is never sent cannot be settled) to keep the lock short under concurrency.
+   */
   async function reserveAndSign(call: string, endpoint: string, asset: Asset, offer: PaymentRequirements, x402Version: number) {
     const amount = BigInt(offer.maxAmountRequired);
+    const unsigned = preparePaymentHeader(account.address, x402Version, offer);
+    const { nonce, validBefore } = (unsigned.payload as { authorization: { nonce: string; validBefore: string } }).authorization;
+    const header = await signPaymentHeader(account, offer, unsigned);
+    const signed = { call, endpoint, network: config.network, ...moneyOf(asset, amount, offer), nonce, validBefore };
     const attempt = () =>
       ledger.exclusive(async () => {
         const book = await ledger.sync();
         const refusal = budgetRefusal(book, asset, amount, limits, ledger.session);
         if (refusal) return { refusal, expired: book.select({ status: "pending" }).some((p) => p.validBefore * 1000 < Date.now()) };
-        const unsigned = preparePaymentHeader(account.address, x402Version, offer);
-        const { nonce, validBefore } = (unsigned.payload as { authorization: { nonce: string; validBefore: string } }).authorization;
-        const header = await signPaymentHeader(account, offer, unsigned);
-        const signed = { call, endpoint, network: config.network, ...moneyOf(asset, amount, offer), nonce, validBefore };
         await ledger.append({ ...signed, event: "signed" });
         return { header, signed };
       });
