@@ -1,49 +1,52 @@
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import express from "express";
-import { paymentMiddleware } from "x402-express";
+import { decodePayment } from "x402/schemes";
+import { settleResponseHeader, type PaymentRequirements } from "x402/types";
 
 /**
- * A stand-in for the network in the benchmark: real x402-express middleware in front of a tiny
- * API, a facilitator that accepts and "settles" at once (no chain), and a fixed delay added to
- * every API response. Client-side costs then dominate what is measured.
+ * A stand-in for the network in the benchmark: an x402 v1 API whose settlement is instant (it
+ * checks that the payment matches its price and payee, no chain), with a fixed delay added to
+ * every response. What remains to measure is the clients' own work and their round trips.
  */
 export async function startInstantServer(options: { delayMs: number; payTo: `0x${string}` }) {
-  const facilitator = express().use(express.json());
-  facilitator.post("/verify", (req, res) => res.json({ isValid: true, payer: req.body?.paymentPayload?.payload?.authorization?.from }));
-  facilitator.post("/settle", (req, res) =>
-    res.json({ success: true, transaction: `0x${"ab".repeat(32)}`, network: "base-sepolia", payer: req.body?.paymentPayload?.payload?.authorization?.from }),
-  );
-  const facilitatorServer = await listen(facilitator);
-
   let requests = 0;
-  const api = express();
-  api.use((_req, _res, next) => {
+  const server = createServer((req, res) => {
     requests++;
-    setTimeout(next, options.delayMs);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      setTimeout(() => res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body)), options.delayMs);
+    const data = { success: true, message: "Data fetched successfully", length: 1, data: [{ TOKEN_ID: 3375, TOKEN_SYMBOL: "BTC", TRADING_SIGNAL: 1 }] };
+    if (url.pathname === "/v2/price") return reply(200, data);
+    if (url.pathname !== "/v2/trading-signals") return reply(404, { success: false, message: "not found" });
+    const requirements: PaymentRequirements = {
+      scheme: "exact",
+      network: "base-sepolia",
+      maxAmountRequired: "17000",
+      resource: `http://${req.headers.host}${url.pathname}`,
+      description: "",
+      mimeType: "application/json",
+      payTo: options.payTo,
+      maxTimeoutSeconds: 60,
+      asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+      extra: { name: "USDC", version: "2" },
+    };
+    const header = req.headers["x-payment"];
+    const challenge = (error: string) => reply(402, { x402Version: 1, error, accepts: [requirements] });
+    if (typeof header !== "string") return challenge("X-PAYMENT header is required");
+    try {
+      const { authorization } = (decodePayment(header).payload as { authorization: { from: string; to: string; value: string } });
+      if (authorization.value !== requirements.maxAmountRequired || authorization.to.toLowerCase() !== options.payTo.toLowerCase()) return challenge("payment does not match");
+      const settlement = settleResponseHeader({ success: true, transaction: `0x${"ab".repeat(32)}`, network: "base-sepolia", payer: authorization.from });
+      return reply(200, data, { "X-PAYMENT-RESPONSE": settlement });
+    } catch {
+      return challenge("invalid payment");
+    }
   });
-  api.use(paymentMiddleware(options.payTo, { "GET /v2/trading-signals": { price: "$0.017", network: "base-sepolia" } }, { url: `${facilitatorServer.url}` as `${string}://${string}` }));
-  const rows = { success: true, message: "Data fetched successfully", length: 1, data: [{ TOKEN_ID: 3375, TOKEN_SYMBOL: "BTC", TRADING_SIGNAL: 1 }] };
-  api.get("/v2/trading-signals", (_req, res) => res.json(rows));
-  api.get("/v2/price", (_req, res) => res.json(rows));
-  const apiServer = await listen(api);
-
-  return {
-    baseUrl: `${apiServer.url}/v2`,
-    requests: () => requests,
-    stop: async () => {
-      await apiServer.close();
-      await facilitatorServer.close();
-    },
-  };
-}
-
-async function listen(app: express.Express): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    baseUrl: `http://127.0.0.1:${port}/v2`,
+    requests: () => requests,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

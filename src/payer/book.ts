@@ -31,10 +31,14 @@ export interface PaymentRecord {
 export class PaymentBook {
   /** By authorization nonce. */
   readonly payments = new Map<string, PaymentRecord>();
+  /** Running totals of settled plus pending amounts, so budget checks stay O(1) as the ledger grows. */
+  private readonly bySession = new Map<string, Map<string, bigint>>();
+  private readonly byDay = new Map<number, Map<string, bigint>>();
 
   apply(entry: LedgerEntry): void {
     if (entry.event === "signed" && entry.asset && entry.amount && entry.nonce && entry.validBefore) {
-      this.payments.set(entry.nonce, {
+      if (this.payments.has(entry.nonce)) return;
+      const payment: PaymentRecord = {
         call: entry.call,
         session: entry.session,
         endpoint: entry.endpoint,
@@ -46,7 +50,9 @@ export class PaymentBook {
         validBefore: Number(entry.validBefore),
         signedAt: new Date(entry.ts),
         status: "pending",
-      });
+      };
+      this.payments.set(entry.nonce, payment);
+      this.count(payment, payment.amount);
       return;
     }
     // Keyed by nonce: one tool call can sign twice (a price changed under an up-front payment).
@@ -55,21 +61,26 @@ export class PaymentBook {
     if (entry.event === "settled") {
       payment.status = "settled";
       payment.transaction = entry.transaction;
-    } else if (entry.event === "released") {
+    } else if (entry.event === "released" && payment.status === "pending") {
       payment.status = "released";
       payment.reason = entry.reason;
+      this.count(payment, -payment.amount);
     } else if (entry.event === "failed") {
       payment.reason = entry.reason; // stays pending: a server that failed may still settle it
     }
   }
 
-  /** Settled plus pending amounts of an asset, optionally for one session or since a time. */
-  committed(asset: string, filter: { session?: string; since?: Date } = {}): bigint {
+  /** Settled plus pending amounts of an asset for one session, or since the start of a UTC day. */
+  committed(asset: string, filter: { session: string } | { since: Date }): bigint {
+    if ("session" in filter) return this.bySession.get(filter.session)?.get(asset) ?? 0n;
     let total = 0n;
-    for (const payment of this.select(filter)) {
-      if (payment.asset === asset && payment.status !== "released") total += payment.amount;
-    }
+    for (const [day, totals] of this.byDay) if (day >= filter.since.getTime()) total += totals.get(asset) ?? 0n;
     return total;
+  }
+
+  private count(payment: PaymentRecord, delta: bigint): void {
+    addTo(this.bySession, payment.session, payment.asset, delta);
+    addTo(this.byDay, startOfUtcDay(payment.signedAt).getTime(), payment.asset, delta);
   }
 
   select(filter: { session?: string; since?: Date; status?: PaymentStatus } = {}): PaymentRecord[] {
@@ -80,6 +91,12 @@ export class PaymentBook {
         (!filter.status || payment.status === filter.status),
     );
   }
+}
+
+function addTo<K>(index: Map<K, Map<string, bigint>>, key: K, asset: string, delta: bigint): void {
+  const totals = index.get(key) ?? new Map<string, bigint>();
+  totals.set(asset, (totals.get(asset) ?? 0n) + delta);
+  index.set(key, totals);
 }
 
 export const startOfUtcDay = (now = new Date()) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));

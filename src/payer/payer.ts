@@ -45,9 +45,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
    */
   async function reserveAndSign(call: string, endpoint: string, asset: Asset, offer: PaymentRequirements, x402Version: number) {
     const amount = BigInt(offer.maxAmountRequired);
-    const unsigned = preparePaymentHeader(account.address, x402Version, offer);
-    const { nonce, validBefore } = (unsigned.payload as { authorization: { nonce: string; validBefore: string } }).authorization;
-    const header = await signPaymentHeader(account, offer, unsigned);
+    const { header, nonce, validBefore } = takePresigned(offer) ?? (await sign(offer, x402Version));
     const signed = { call, endpoint, network: config.network, ...moneyOf(asset, amount, offer), nonce, validBefore };
     const attempt = () =>
       ledger.exclusive(async () => {
@@ -62,6 +60,34 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     // them on-chain once and try again.
     if ("refusal" in result && result.expired && (await releaseExpired(ledger, wallet, account.address)) > 0) result = await attempt();
     return result;
+  }
+
+  async function sign(offer: PaymentRequirements, x402Version: number): Promise<Signature> {
+    const unsigned = preparePaymentHeader(account.address, x402Version, offer);
+    const { nonce, validBefore } = (unsigned.payload as { authorization: { nonce: string; validBefore: string } }).authorization;
+    return { offer, header: await signPaymentHeader(account, offer, unsigned), nonce, validBefore };
+  }
+
+  /**
+   * One authorization signed ahead per known price, so a warm call does not wait for signing.
+   * It stays in memory until a call reserves budget for it; one never sent cannot be settled.
+   */
+  const presigned = new Map<string, Signature>();
+  const termsKey = (offer: PaymentRequirements) => `${offer.network} ${offer.asset} ${offer.payTo} ${offer.maxAmountRequired}`.toLowerCase();
+  function takePresigned(offer: PaymentRequirements): Signature | undefined {
+    const ready = presigned.get(termsKey(offer));
+    presigned.delete(termsKey(offer));
+    const lifeLeft = ready ? Number(ready.validBefore) - Date.now() / 1000 : 0;
+    return ready && lifeLeft >= offer.maxTimeoutSeconds * PRESIGNED_MIN_LIFE_SHARE ? ready : undefined;
+  }
+  function presign(offer: PaymentRequirements, x402Version: number): void {
+    // After the current call has returned: signing then overlaps the next call's network wait.
+    setImmediate(() =>
+      sign(offer, x402Version).then(
+        (signature) => presigned.set(termsKey(offer), signature),
+        () => undefined, // signing again at call time will report any problem
+      ),
+    );
   }
 
   /** Accepted offers by endpoint: a warm call signs up front and needs one round trip. */
@@ -129,6 +155,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         );
       }
       knownPrices.set(priceKey, { offer, x402Version, expires: Date.now() + KNOWN_PRICE_TTL_MS });
+      presign(offer, x402Version);
       const transaction = settlementTransaction(paid.response);
       await ledger.append({ ...signed, event: "settled", transaction });
       await context.progress?.(`settled, transaction ${transaction}`);
@@ -156,6 +183,16 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
 
   return { account, policy, limits, fetch: paidFetch };
 }
+
+interface Signature {
+  offer: PaymentRequirements;
+  header: string;
+  nonce: string;
+  validBefore: string;
+}
+
+/** A pre-signed authorization is used only while at least this share of its validity is left. */
+const PRESIGNED_MIN_LIFE_SHARE = 0.5;
 
 /** How long an accepted price is trusted for paying up front; the server still has the last word. */
 const KNOWN_PRICE_TTL_MS = 10 * 60_000;

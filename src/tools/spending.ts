@@ -1,9 +1,11 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
-import { startOfUtcDay } from "../payer/book.js";
+import { startOfUtcDay, type PaymentBook } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
 import type { Services } from "../server.js";
+
+type CommittedFilter = Parameters<PaymentBook["committed"]>[1];
 
 const FREE = { readOnlyHint: true, destructiveHint: false, idempotentHint: false } as const;
 const RECENT_PAYMENTS = 20;
@@ -93,9 +95,9 @@ export async function spendingSummary(services: Services) {
   const book = await ledger.sync();
   const today = startOfUtcDay();
   const assets = payer?.policy.allowedAssets ?? [];
-  const committed = (filter: { session?: string; since?: Date }) =>
+  const committed = (filter: CommittedFilter) =>
     Object.fromEntries(assets.map((asset) => [asset, units(book.committed(asset, filter), asset)]));
-  const budget = (limits: Partial<Record<AssetSymbol, bigint>>, filter: { session?: string; since?: Date }) =>
+  const budget = (limits: Partial<Record<AssetSymbol, bigint>>, filter: CommittedFilter) =>
     Object.fromEntries(
       Object.entries(limits).map(([asset, limit]) => {
         const used = book.committed(asset, filter);
