@@ -221,3 +221,19 @@ function parseFlags(argv: string[]): Record<string, string | boolean> {
     throw new ConfigError(`Invalid command line: ${(error as Error).message}. Flags: --http, ${Object.keys(FLAG_TO_ENV).map((f) => `--${f}`).join(", ")}`);
   }
 }
+
+/** Transport settings survive an invalid configuration, so the client still reaches the server to read the problem. */
+const TRANSPORT_VARIABLES = ["TOKEN_METRICS_HTTP", "TOKEN_METRICS_HTTP_PORT", "TOKEN_METRICS_HTTP_HOST", "TOKEN_METRICS_ALLOWED_HOSTS"];
+
+/** Defaults plus the transport the user asked for (env or flags), when those parts are valid. */
+export function fallbackConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
+  const transport = Object.fromEntries(Object.entries(env).filter(([name]) => TRANSPORT_VARIABLES.includes(name)));
+  for (const args of [argv, []]) {
+    try {
+      return loadConfig(transport, args);
+    } catch {
+      // a bad flag or transport value: fall back further
+    }
+  }
+  return loadConfig({});
+}

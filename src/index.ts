@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { ConfigError, fallbackConfig, loadConfig, type Config } from "./config.js";
 import { log } from "./log.js";
 import { createServer, createServices } from "./server.js";
 
@@ -16,7 +16,7 @@ async function main() {
     // Keep the handshake working so the client shows the problem on the first call.
     configProblem = `${error.message}. Fix it in the MCP server's env (or flags) and restart the server.`;
     log.error(configProblem);
-    config = fallbackConfig(argv);
+    config = fallbackConfig(process.env, argv);
   }
   const services = createServices(config, { configProblem });
   const mode = config.apiKey ? "API-key mode" : config.privateKey ? `x402 mode on ${config.network}` : "no credentials yet";
@@ -39,15 +39,6 @@ async function main() {
   // stdio: stdout is the protocol's alone.
   await createServer(services).connect(new StdioServerTransport());
   log.info(`ready (${mode})`);
-}
-
-/** Defaults, but still the transport the flags asked for (--http, --port, --host) when they are valid. */
-function fallbackConfig(argv: string[]): Config {
-  try {
-    return loadConfig({}, argv);
-  } catch {
-    return loadConfig({});
-  }
 }
 
 main().catch((error: unknown) => {

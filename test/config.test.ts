@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { describe, test } from "node:test";
-import { ConfigError, DEFAULT_API_BASE_URL, loadConfig } from "../src/config.js";
+import { ConfigError, DEFAULT_API_BASE_URL, fallbackConfig, loadConfig } from "../src/config.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 
 const KEY = "0x" + "ab".repeat(32);
@@ -60,6 +60,15 @@ describe("configuration", () => {
 
   test("an unknown flag is a clear error", () => {
     assert.throws(() => loadConfig({}, ["--toolset", "grades"]), /Invalid command line.*--toolsets/);
+  });
+
+  test("after a bad setting the fallback keeps the requested transport, and nothing else", () => {
+    const env = { TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_HTTP: "1", TOKEN_METRICS_HTTP_PORT: "4000", TOKEN_METRICS_PRIVATE_KEY: KEY };
+    assert.throws(() => loadConfig(env));
+    const fallback = fallbackConfig(env, ["--host", "0.0.0.0"]);
+    assert.deepEqual([fallback.http?.port, fallback.http?.host], [4000, "0.0.0.0"]);
+    assert.equal(fallback.privateKey, undefined, "no wallet from an invalid configuration");
+    assert.equal(fallbackConfig({ TOKEN_METRICS_HTTP_PORT: "nope" }, []).http, undefined);
   });
 
   test("secrets never print", () => {
