@@ -79,6 +79,18 @@ describe("tool catalog", () => {
     assert.deepEqual(new Set(CATALOG.map((endpoint) => endpoint.toolset)), new Set(TOOLSET_NAMES));
   });
 
+  test("the toolsets resource lists every tool with its price and what is enabled", async () => {
+    const { client: limited, close: closeLimited } = await connectInMemory({ TOKEN_METRICS_TOOLSETS: "grades" });
+    const { resources } = await limited.listResources();
+    assert.deepEqual(resources.map((resource) => resource.uri).sort(), ["payments://ledger", "toolsets://list"]);
+    const read = await limited.readResource({ uri: "toolsets://list" });
+    await closeLimited();
+    const { toolsets } = JSON.parse((read.contents[0] as { text: string }).text) as { toolsets: Array<{ name: string; enabled: boolean; tools: Array<{ name: string; priceUsd: number }> }> };
+    assert.deepEqual(toolsets.filter((toolset) => toolset.enabled).map((toolset) => toolset.name), ["grades"]);
+    assert.equal(toolsets.flatMap((toolset) => toolset.tools).length, CATALOG.length);
+    assert.deepEqual(toolsets.find((toolset) => toolset.name === "signals")!.tools.find((tool) => tool.name === "get_trading_signals"), { name: "get_trading_signals", priceUsd: 0.017 });
+  });
+
   test("tools/list matches the committed snapshot (UPDATE_SNAPSHOTS=1 to accept a change)", async () => {
     const current = `${JSON.stringify(tools, null, 2)}\n`;
     if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(SNAPSHOT, current);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseUnits, type Address, type Hash } from "viem";
 import { generatePrivateKey } from "viem/accounts";
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CATALOG } from "../src/catalog/index.js";
 import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
 import type { LedgerEntry } from "../src/payer/ledger.js";
@@ -122,6 +123,30 @@ describe("x402 payments on the local chain", () => {
       assert.equal(payer0.tmai - after.tmai, tmai(0.017));
       assert.equal(after.usdc, payer0.usdc);
       assert.ok(sandbox.api.requests.slice(count).every((request) => request.paymentToken === "tmai" && request.hasX402Header && !request.hasApiKey));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("payments are logged to the client through MCP logging, at the level it set", async () => {
+    const server = await payingServer({ TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC" });
+    try {
+      const messages: Array<{ level: string; data: unknown }> = [];
+      server.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+        messages.push(notification.params);
+      });
+      await server.client.setLoggingLevel("info");
+      await server.client.callTool({ name: "get_trading_signals", arguments: { token_id: 3306 } });
+      await server.client.callTool({ name: "get_ai_reports", arguments: { token_id: 3306 } }); // 0.068: refused
+      await server.client.setLoggingLevel("error");
+      await server.client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
+      await server.client.listTools(); // a round trip, so every notification has arrived
+      assert.deepEqual(
+        messages.map((message) => message.level),
+        ["info", "warning"],
+      );
+      assert.match(String(messages[0]!.data), /^paid 0\.017 USDC for \/trading-signals, transaction 0x[0-9a-f]{64}$/);
+      assert.match(String(messages[1]!.data), /refused to pay for \/ai-reports: the price 0\.068 USDC is above the per-call maximum/);
     } finally {
       await server.close();
     }

@@ -5,6 +5,7 @@ import { preparePaymentHeader, signPaymentHeader } from "x402/client";
 import { decodeXPaymentResponse } from "x402-fetch";
 import type { PaymentRequirements } from "x402/types";
 import { ToolFailure } from "../api/errors.js";
+import { log } from "../log.js";
 import { sendWithRetries } from "../api/retry.js";
 import type { AmountPerAsset, Config } from "../config.js";
 import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
@@ -106,6 +107,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     const base = { call, endpoint: request.path, network: config.network };
     const refuse = async (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
       await ledger.append({ ...base, event: "refused", reason });
+      log.warn(`refused to pay for ${request.path}: ${reason}`);
       return new ToolFailure(message);
     };
 
@@ -146,6 +148,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         const reason = again?.error ?? `HTTP ${paid.response.status} after signing`;
         // The signature is out: until the chain shows it unused after validBefore it counts as spent.
         await ledger.append({ ...signed, event: "failed", reason });
+        log.warn(`payment of ${money.display} for ${request.path} not accepted: ${reason}`);
         knownPrices.delete(priceKey);
         if (paid.response.status !== 402) return { response: paid.response, attempts: paid.attempts };
         const changed = again && !again.offers.some((fresh) => sameTerms(fresh, offer));
@@ -158,6 +161,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       presign(offer, x402Version);
       const transaction = settlementTransaction(paid.response);
       await ledger.append({ ...signed, event: "settled", transaction });
+      log.info(`paid ${money.display} for ${request.path}${preemptive ? " (up front)" : ""}, transaction ${transaction}`);
       await context.progress?.(`settled, transaction ${transaction}`);
       const payment: PaymentReceipt = { asset: asset.symbol, amount: money.display.split(" ")[0]!, network: config.network, payTo: offer.payTo, transaction };
       return { response: paid.response, attempts: paid.attempts, payment };
