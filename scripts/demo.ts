@@ -48,12 +48,19 @@ try {
     say(`Agent: ${question}`);
     say(`  → ${name} ${JSON.stringify(args)}`);
     const before = await balance();
+    const requestsBefore = sandbox.api.requests.length;
     const result = (await (env ? withServer(env, name, args) : client.callTool({ name, arguments: args }))) as CallToolResult;
     const after = await balance();
-    const structured = (result.structuredContent ?? {}) as { data?: Array<Record<string, unknown>>; payment?: { amount: string; asset: string; transaction: string } };
+    const requests = sandbox.api.requests.length - requestsBefore;
+    const structured = (result.structuredContent ?? {}) as {
+      data?: Array<Record<string, unknown>>;
+      payment?: { amount: string; asset: string; transaction: string };
+      reused?: { source: string };
+    };
     if (result.isError) say(`  ✗ refused: ${(result.content[0] as { text: string }).text}`);
     else say(`  ✓ ${structured.data?.length ?? 0} rows, e.g. ${JSON.stringify(structured.data?.[0] ?? {}).slice(0, 160)}`);
-    say(structured.payment ? `  paid ${structured.payment.amount} ${structured.payment.asset}, tx ${structured.payment.transaction}` : "  no payment");
+    const paid = structured.payment ? `paid ${structured.payment.amount} ${structured.payment.asset}, tx ${structured.payment.transaction}` : "no payment";
+    say(`  ${paid}; ${requests} HTTP request(s) to the API${structured.reused ? `, answer reused from a ${structured.reused.source}` : ""}`);
     say(`  wallet before: ${before.usdc} USDC, ${before.tmai} TMAI → after: ${after.usdc} USDC, ${after.tmai} TMAI (read from the chain)`);
     return structured;
   };
@@ -62,6 +69,8 @@ try {
   const btc = tokens.data?.find((row) => row.TOKEN_NAME === "Bitcoin")?.TOKEN_ID ?? 3375;
   await step("What is Bitcoin's TM Grade?", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
   await step("Any bullish daily signal on Bitcoin?", "get_trading_signals", { token_id: btc, limit: 3, fields: ["DATE", "TRADING_SIGNAL", "TOKEN_TREND"] });
+  await step("And Ethereum's? (price now known: paid up front, one round trip)", "get_tm_grade", { token_id: 3306, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL"] });
+  await step("Bitcoin's TM Grade again (answered from cache, nothing paid)", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
   await step("How is the whole market doing?", "get_market_metrics", { limit: 3 });
   await step("Pay with TMAI, 10% cheaper: Bitcoin's hourly signals.", "get_hourly_trading_signals", { token_id: btc, limit: 3 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });
   await step("Deep AI report on Bitcoin (costs 0.068 USDC, above the limit)", "get_ai_reports", { token_id: btc });
