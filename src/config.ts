@@ -15,7 +15,8 @@ export interface Config {
   apiKey?: Secret;
   privateKey?: Secret;
   network: Network;
-  rpcUrl: string;
+  /** May embed a provider key (e.g. …/v2/<key>), so it is held as a secret. */
+  rpcUrl: Secret;
   toolsets: readonly Toolset[];
   ledgerPath: string;
   /** Overrides every endpoint's own cache TTL when set. */
@@ -45,6 +46,16 @@ export interface HttpConfig {
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
+
+/** Private keys are numbers in [1, n). */
+const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/** Payments follow the API: plain http only to this machine. */
+const isSecureOrLocal = (url: string) => {
+  if (!URL.canParse(url)) return true; // reported by the URL check itself
+  const { protocol, hostname } = new URL(url);
+  return protocol === "https:" || ["127.0.0.1", "localhost", "[::1]"].includes(hostname);
+};
 
 export const DEFAULT_API_BASE_URL = "https://api.tokenmetrics.com/v2";
 export const DEFAULT_LEDGER_PATH = join(homedir(), ".token-metrics-x402-mcp", "ledger.jsonl");
@@ -81,15 +92,19 @@ const address = z
   .transform((value) => value as Address);
 
 const envSchema = z.object({
-  TOKEN_METRICS_API_KEY: z.string().trim().min(1).optional(),
+  TOKEN_METRICS_API_KEY: z.string().trim().regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces").optional(),
   TOKEN_METRICS_PRIVATE_KEY: z
     .string()
     .trim()
     .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (64 hex digits, 0x optional)")
     .transform((key) => (key.startsWith("0x") ? key : `0x${key}`))
+    .refine((key) => BigInt(key) > 0n && BigInt(key) < SECP256K1_ORDER, "is not a valid secp256k1 private key")
     .optional(),
   TOKEN_METRICS_NETWORK: z.enum(NETWORKS).default("base-sepolia"),
-  TOKEN_METRICS_API_BASE_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_API_BASE_URL),
+  TOKEN_METRICS_API_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
+    .default(DEFAULT_API_BASE_URL),
   TOKEN_METRICS_RPC_URL: z.url({ protocol: /^https?$/ }).optional(),
   TOKEN_METRICS_TOOLSETS: z
     .string()
@@ -186,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     apiKey: e.TOKEN_METRICS_API_KEY ? new Secret(e.TOKEN_METRICS_API_KEY) : undefined,
     privateKey: e.TOKEN_METRICS_PRIVATE_KEY ? new Secret(e.TOKEN_METRICS_PRIVATE_KEY) : undefined,
     network: e.TOKEN_METRICS_NETWORK,
-    rpcUrl: e.TOKEN_METRICS_RPC_URL ?? DEFAULT_RPC_URL[e.TOKEN_METRICS_NETWORK],
+    rpcUrl: new Secret(e.TOKEN_METRICS_RPC_URL ?? DEFAULT_RPC_URL[e.TOKEN_METRICS_NETWORK]),
     toolsets: e.TOKEN_METRICS_TOOLSETS,
     ledgerPath: e.TOKEN_METRICS_LEDGER,
     cacheTtlSeconds: e.TOKEN_METRICS_CACHE_TTL,

@@ -1,3 +1,5 @@
+import { redact } from "./secret.js";
+
 /** MCP's log levels that this server uses. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
 
@@ -22,7 +24,8 @@ export function addLogSink(sink: LogSink): () => void {
   return () => sinks.delete(sink);
 }
 
-function write(level: LogLevel, message: string) {
+function write(level: LogLevel, raw: string) {
+  const message = redact(raw);
   if (level !== "debug") process.stderr.write(`[token-metrics-x402-mcp] ${level}: ${message}\n`);
   for (const sink of sinks) sink(level, message);
 }

@@ -1,5 +1,20 @@
 import { inspect } from "node:util";
 
+/** Every secret value held, so that text leaving the process can be scrubbed of them. */
+const known = new Set<string>();
+/** Shorter values would scrub ordinary words; no real key is this short. */
+const MIN_REDACTED_LENGTH = 8;
+
+/**
+ * Text with every secret value replaced by [redacted]: the last line of defence for messages
+ * built from third-party errors (viem quotes RPC URLs, fetch quotes header values).
+ */
+export function redact(text: string): string {
+  let result = text;
+  for (const value of known) result = result.split(value).join("[redacted]");
+  return result;
+}
+
 /**
  * Holds a secret (private key, API key) so that it cannot leak by accident: printing, string
  * interpolation, JSON.stringify and util.inspect all show "[redacted]". Only `reveal()` gives the value.
@@ -9,6 +24,7 @@ export class Secret {
 
   constructor(value: string) {
     this.#value = value;
+    if (value.length >= MIN_REDACTED_LENGTH) known.add(value);
   }
 
   reveal(): string {

@@ -33,7 +33,7 @@ export interface Services {
 
 export function createServices(config: Config, options: { fetch?: typeof fetch; configProblem?: string } = {}): Services {
   const ledger = new Ledger(config.ledgerPath);
-  const wallet = new WalletReader(config.rpcUrl);
+  const wallet = new WalletReader(config.rpcUrl.reveal());
   // An API key wins when both are set: it is already paid for, so no wallet money is spent.
   const payer = config.privateKey && !config.apiKey ? createPayer(config, ledger, wallet, options.fetch) : undefined;
   const client = new TokenMetricsClient(config, payer?.fetch, options.fetch);

@@ -36,6 +36,10 @@ describe("configuration", () => {
     ["TOKEN_METRICS_ASSETS", "usdc,doge", /TOKEN_METRICS_ASSETS: unknown asset "DOGE"/],
     ["TOKEN_METRICS_PAYEES", "0x12", /TOKEN_METRICS_PAYEES/],
     ["TOKEN_METRICS_CACHE_TTL", "-4", /TOKEN_METRICS_CACHE_TTL/],
+    ["TOKEN_METRICS_API_KEY", "tm-key\u0000with-a-nul", /TOKEN_METRICS_API_KEY: must be printable/],
+    ["TOKEN_METRICS_PRIVATE_KEY", "0x" + "0".repeat(64), /not a valid secp256k1 private key/],
+    ["TOKEN_METRICS_PRIVATE_KEY", "0x" + "f".repeat(64), /not a valid secp256k1 private key/],
+    ["TOKEN_METRICS_API_BASE_URL", "http://api.tokenmetrics.com/v2", /must be https/],
   ] as const) {
     test(`a wrong ${name} is an error naming it`, () => {
       assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && expected.test(error.message));
@@ -55,7 +59,7 @@ describe("configuration", () => {
     assert.deepEqual(config.assets, ["TMAI", "USDC"]);
     assert.deepEqual(config.toolsets, ["signals", "indices"]);
     assert.equal(config.network, "base");
-    assert.equal(config.rpcUrl, "https://mainnet.base.org");
+    assert.equal(config.rpcUrl.reveal(), "https://mainnet.base.org");
   });
 
   test("an unknown flag is a clear error", () => {

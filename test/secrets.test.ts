@@ -50,6 +50,15 @@ describe("secrets never leave the process", () => {
       const keyed = await rawStdioSession({ ...sandboxEnv(sandbox.info, "api-key"), TOKEN_METRICS_API_KEY: apiKey, TOKEN_METRICS_LEDGER: ledger }, messages, replies(messages));
       outputs.push(...keyed.lines, keyed.stderr);
     }
+    // An RPC URL with a provider key in its path: viem quotes the URL when the RPC is down.
+    const rpcKey = "ALCHEMYSECRETKEY1234567890";
+    const unreachableRpc = await rawStdioSession(
+      { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_RPC_URL: `http://127.0.0.1:9/v2/${rpcKey}`, TOKEN_METRICS_LEDGER: ledger },
+      messages,
+      replies(messages),
+    );
+    assert.ok(unreachableRpc.lines.some((line) => line.includes("unavailable")), "the RPC failure was reported");
+    outputs.push(...unreachableRpc.lines, unreachableRpc.stderr);
     const broken = await rawStdioSession({ TOKEN_METRICS_PRIVATE_KEY: `${sandbox.info.payerPrivateKey}00`, TOKEN_METRICS_LEDGER: ledger }, messages, replies(messages));
     outputs.push(...broken.lines, broken.stderr);
     outputs.push(await readFile(ledger, "utf8"));
@@ -61,5 +70,6 @@ describe("secrets never leave the process", () => {
     assert.ok(!everything.includes(privateKey.slice(0, 24)), "part of the private key leaked");
     assert.ok(!everything.includes(SANDBOX_API_KEY.toLowerCase()), "API key leaked");
     assert.ok(!everything.includes("tm-wrong-0000-secret-key"), "rejected API key leaked");
+    assert.ok(!everything.includes(rpcKey.toLowerCase()), "RPC provider key leaked");
   });
 });

@@ -9,6 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Address } from "viem";
 import type { LedgerEntry } from "../src/payer/ledger.js";
+import { EXPIRY_MARGIN_SECONDS } from "../src/payer/reconcile.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
@@ -248,9 +249,9 @@ describe("spend control", () => {
     });
 
     test("kill -9 during a paid call: the ledger stays valid, the restart counts the payment in flight, nothing is paid twice", async () => {
-      // The server takes the payment and never answers; its authorization lives 3 s.
+      // The server takes the payment and never answers; its authorization lives 1 s.
       hostile.on("/trading-signals", (_req, res, paid) => {
-        if (!paid) json(res, 402, challenge(offer({ maxTimeoutSeconds: 3 })));
+        if (!paid) json(res, 402, challenge(offer({ maxTimeoutSeconds: 1 })));
       });
       const ledger = newLedger();
       const settings = env(ledger, { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" });
@@ -273,13 +274,13 @@ describe("spend control", () => {
       try {
         const spending = (await client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { totals: { inFlight: { USDC: string } } };
         assert.equal(spending.totals.inFlight.USDC, "0.017", "the in-flight payment counts");
-        hostile.on("/trading-signals", (_req, res) => json(res, 402, challenge(offer({ maxTimeoutSeconds: 3 }))));
+        hostile.on("/trading-signals", (_req, res) => json(res, 402, challenge(offer({ maxTimeoutSeconds: 1 }))));
         const refused = await client.callTool(signals(2));
         assert.match(textOf(refused), /daily budget \(UTC\) would be exceeded/);
         assert.equal(hostile.paymentHeaders.length - seen, 1, "nothing was paid twice");
 
-        // Once the authorization has expired unused on-chain, its budget comes back.
-        await sleep(3_500);
+        // Once the authorization has expired (plus the clock margin) unused on-chain, its budget comes back.
+        await sleep((1 + EXPIRY_MARGIN_SECONDS + 1) * 1000);
         const report = (await client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as { resolved: number; stillPending: number };
         assert.equal(report.resolved, 1);
         assert.equal(report.stillPending, 0);

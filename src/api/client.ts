@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import type { CallContext, PaidFetch, PaymentReceipt } from "../payer/types.js";
 import { httpFailure, networkFailure, notConfigured, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
+import { log } from "../log.js";
 import { ResponseCache } from "./cache.js";
 import type { ApiRequest } from "./request.js";
 import { sendWithRetries } from "./retry.js";
@@ -46,19 +47,21 @@ export class TokenMetricsClient {
     if (cached) return { body: cached.body, reused: { source: "cache", fetchedAt: cached.fetchedAt.toISOString() } };
     const running = this.inFlight.get(key);
     if (running) {
-      const { body } = await running;
+      const { body } = await untilAborted(running, signal);
       return { body, reused: { source: "concurrent call", fetchedAt: new Date().toISOString() } };
     }
-    const fetching = this.fetch(request, signal, context);
+    // Shared by every identical caller, so no one caller's cancellation ends it (a payment under
+    // way completes and is recorded); each caller still stops waiting when it is cancelled.
+    const ttlSeconds = this.config.cacheTtlSeconds ?? request.cacheTtlSeconds;
+    const fetching = this.fetch(request, undefined, context)
+      .then((result) => {
+        this.cache.set(key, result.body, result.bytes, ttlSeconds * 1000);
+        return result;
+      })
+      .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, fetching);
-    try {
-      const result = await fetching;
-      const ttlSeconds = this.config.cacheTtlSeconds ?? request.cacheTtlSeconds;
-      this.cache.set(key, result.body, result.bytes, ttlSeconds * 1000);
-      return { body: result.body, payment: result.payment };
-    } finally {
-      this.inFlight.delete(key);
-    }
+    const result = await untilAborted(fetching, signal);
+    return { body: result.body, payment: result.payment };
   }
 
   private async fetch(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult & { bytes: number }> {
@@ -74,7 +77,11 @@ export class TokenMetricsClient {
       if (error instanceof ToolFailure) throw error;
       if (timeout.aborted && !signal?.aborted) throw timeoutFailure(this.config.timeoutMs);
       if (signal?.aborted) throw error;
-      throw networkFailure(this.config.apiBaseUrl, error);
+      // fetch reports an unreachable host as a TypeError; anything else is ours, and its text
+      // (library errors quote URLs and values) belongs in the log, not in front of the model.
+      if (error instanceof TypeError) throw networkFailure(this.config.apiBaseUrl, error);
+      log.error(`call to ${request.path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ToolFailure(`Internal error while calling ${request.path}; details are in the server log. get_spending shows any payment the call made.`);
     }
   }
 
@@ -84,6 +91,15 @@ export class TokenMetricsClient {
     const send = () => this.fetchImpl(request.url, { method: request.method, headers, body: request.body, signal });
     return { ...(await sendWithRetries(send, signal)), payment: undefined };
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    work.then(resolve, reject);
+  });
 }
 
 async function readJson(response: Response): Promise<{ body: unknown; bytes: number }> {

@@ -10,6 +10,7 @@ export type PaymentStatus = "pending" | "settled" | "released";
 export interface PaymentRecord {
   call: string;
   session: string;
+  payer?: string;
   endpoint: string;
   network: string;
   asset: string;
@@ -28,7 +29,15 @@ export interface PaymentRecord {
  * The state of every payment, folded from ledger lines in order. The ledger is the only truth;
  * this is a cache of it that any process can rebuild (a restart replays the file).
  */
+/** Whose payments a book counts. */
+export interface Owner {
+  payer: string;
+  network: string;
+}
+
 export class PaymentBook {
+  constructor(private readonly owner?: Owner) {}
+
   /** By authorization nonce. */
   readonly payments = new Map<string, PaymentRecord>();
   /** Running totals of settled plus pending amounts, so budget checks stay O(1) as the ledger grows. */
@@ -37,10 +46,11 @@ export class PaymentBook {
 
   apply(entry: LedgerEntry): void {
     if (entry.event === "signed" && entry.asset && entry.amount && entry.nonce && entry.validBefore) {
-      if (this.payments.has(entry.nonce)) return;
+      if (this.payments.has(entry.nonce) || !this.owns(entry)) return;
       const payment: PaymentRecord = {
         call: entry.call,
         session: entry.session,
+        payer: entry.payer,
         endpoint: entry.endpoint,
         network: entry.network,
         asset: entry.asset,
@@ -59,6 +69,8 @@ export class PaymentBook {
     const payment = entry.nonce ? this.payments.get(entry.nonce) : undefined;
     if (!payment) return;
     if (entry.event === "settled") {
+      // Settled after all (found on-chain after a release): it counts again.
+      if (payment.status === "released") this.count(payment, payment.amount);
       payment.status = "settled";
       payment.transaction = entry.transaction;
     } else if (entry.event === "released" && payment.status === "pending") {
@@ -76,6 +88,12 @@ export class PaymentBook {
     let total = 0n;
     for (const [day, totals] of this.byDay) if (day >= filter.since.getTime()) total += totals.get(asset) ?? 0n;
     return total;
+  }
+
+  /** Lines without a payer (older ledgers) are counted: when in doubt, money counts as spent. */
+  private owns(entry: LedgerEntry): boolean {
+    if (!this.owner) return true;
+    return entry.network === this.owner.network && (!entry.payer || entry.payer.toLowerCase() === this.owner.payer.toLowerCase());
   }
 
   private count(payment: PaymentRecord, delta: bigint): void {

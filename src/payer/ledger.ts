@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
-import { PaymentBook } from "./book.js";
+import { log } from "../log.js";
+import { PaymentBook, type Owner } from "./book.js";
 
 /**
  * What happened to one payment, one line each, in order. "released" is written by
@@ -17,6 +18,8 @@ export interface LedgerEntry {
   event: LedgerEventKind;
   /** The server process that wrote it: "this session" means this process. */
   session: string;
+  /** The paying wallet's address. */
+  payer?: string;
   /** One tool call; all its events share it. */
   call: string;
   endpoint: string;
@@ -55,27 +58,50 @@ const LOCK_WAIT_MS = 10_000;
  */
 export class Ledger {
   readonly session = randomUUID();
-  /** Every payment in the file, as of the last sync. */
-  readonly book = new PaymentBook();
+  /** Absolute, so every process locks the same lock file. */
+  readonly path: string;
+  private paymentBook = new PaymentBook();
+  private owner?: Owner;
   private offset = 0;
   private appendFd?: number;
   private repaired = false;
   private mutex: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly path: string) {}
+  constructor(path: string) {
+    this.path = resolve(path);
+  }
+
+  /** Every payment of this wallet in the file, as of the last sync. */
+  get book(): PaymentBook {
+    return this.paymentBook;
+  }
+
+  /**
+   * Counts only this wallet's payments on this network: other wallets or networks may share the
+   * file (the default path is the same for all), and their money is not this budget's.
+   */
+  ownedBy(owner: Owner): void {
+    this.owner = owner;
+    this.restart();
+  }
 
   append(entry: NewLedgerEntry): void {
-    const line = `${JSON.stringify({ ts: new Date().toISOString(), session: this.session, ...entry })}\n`;
-    if (this.appendFd === undefined) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.appendFd = openSync(this.path, "a", 0o600);
-    }
-    writeSync(this.appendFd, line);
-    if (entry.event === "signed") fdatasyncSync(this.appendFd);
+    const line = Buffer.from(`${JSON.stringify({ ts: new Date().toISOString(), session: this.session, ...entry })}\n`);
+    const fd = this.openForAppend();
+    const written = writeSync(fd, line);
+    // A short write (disk full) would leave a payment no budget counts: stop the call instead.
+    if (written !== line.length) throw new Error(`the payment ledger ${this.path} could not be written (${written} of ${line.length} bytes; disk full?)`);
+    if (entry.event === "signed") fdatasyncSync(fd);
   }
 
   /** Reads lines appended since the last sync (by any process) into the book. */
   sync(): PaymentBook {
+    const onDisk = statSync(this.path, { throwIfNoEntry: false });
+    const mine = this.appendFd === undefined ? undefined : fstatSync(this.appendFd);
+    const gone = !onDisk && (this.offset > 0 || mine !== undefined);
+    const swapped = onDisk && mine && (mine.ino !== onDisk.ino || mine.dev !== onDisk.dev);
+    const shrunk = onDisk && onDisk.size < this.offset;
+    if (gone || swapped || shrunk) this.replaced();
     let fd: number;
     try {
       fd = openSync(this.path, "r");
@@ -125,11 +151,12 @@ export class Ledger {
   }
 
   private async lock(): Promise<() => void> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    this.openForAppend(); // the file must exist for its real path to be locked
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
       try {
-        return lockfile.lockSync(this.path, { realpath: false, stale: LOCK_STALE_MS });
+        // The real path: processes naming the file through a symlink still share one lock.
+        return lockfile.lockSync(this.path, { realpath: true, stale: LOCK_STALE_MS });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ELOCKED" || Date.now() > deadline) throw error;
         await sleep(wait);
@@ -150,6 +177,27 @@ export class Ledger {
         return [];
       }
     });
+  }
+
+  private openForAppend(): number {
+    if (this.appendFd === undefined) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.appendFd = openSync(this.path, "a", 0o600);
+    }
+    return this.appendFd;
+  }
+
+  private restart(): void {
+    this.offset = 0;
+    this.paymentBook = new PaymentBook(this.owner);
+  }
+
+  /** Someone deleted, replaced or truncated the file: start over from what it holds now. */
+  private replaced(): void {
+    if (this.appendFd !== undefined) closeSync(this.appendFd);
+    this.appendFd = undefined;
+    log.warn(`the payment ledger ${this.path} was deleted, replaced or truncated; spending is counted again from what it holds now`);
+    this.restart();
   }
 
   /** After a power loss the last line may be partial: cut it so the file stays valid JSONL. */

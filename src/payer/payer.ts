@@ -38,6 +38,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   const limits: BudgetLimits = { session: toBaseUnits(config.sessionBudget), daily: toBaseUnits(config.dailyBudget) };
   const confirmAbove = toBaseUnits(config.confirmAbove);
   const preferred = policy.allowedAssets[0];
+  ledger.ownedBy({ payer: account.address, network: config.network });
 
   /**
    * Signs, then checks the budget and records the reservation under the ledger lock, so no
@@ -47,7 +48,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   async function reserveAndSign(call: string, endpoint: string, asset: Asset, offer: PaymentRequirements, x402Version: number) {
     const amount = BigInt(offer.maxAmountRequired);
     const { header, nonce, validBefore } = takePresigned(offer) ?? (await sign(offer, x402Version));
-    const signed = { call, endpoint, network: config.network, ...moneyOf(asset, amount, offer), nonce, validBefore };
+    const signed = { call, endpoint, network: config.network, payer: account.address, ...moneyOf(asset, amount, offer), nonce, validBefore };
     const attempt = () =>
       ledger.exclusive(async () => {
         const book = await ledger.sync();
@@ -59,7 +60,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     let result = await attempt();
     // Authorizations that expired unsettled (a crash, a lost answer) still hold budget: check
     // them on-chain once and try again.
-    if ("refusal" in result && result.expired && (await releaseExpired(ledger, wallet, account.address)) > 0) result = await attempt();
+    if ("refusal" in result && result.expired && (await releaseExpired(ledger, wallet, account.address).catch(() => 0)) > 0) result = await attempt();
     return result;
   }
 
@@ -74,7 +75,8 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
    * It stays in memory until a call reserves budget for it; one never sent cannot be settled.
    */
   const presigned = new Map<string, Signature>();
-  const termsKey = (offer: PaymentRequirements) => `${offer.network} ${offer.asset} ${offer.payTo} ${offer.maxAmountRequired}`.toLowerCase();
+  // The whole offer (domain, window, version included): a signature is only reused for exactly what it signed.
+  const termsKey = (offer: PaymentRequirements) => JSON.stringify(offer);
   function takePresigned(offer: PaymentRequirements): Signature | undefined {
     const ready = presigned.get(termsKey(offer));
     presigned.delete(termsKey(offer));
@@ -101,10 +103,12 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     const send =
       (extra: Record<string, string> = {}): Send =>
       () =>
-        fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal, redirect: "manual" }).then(refuseRedirect);
+        fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal, redirect: "manual" }).then((response) =>
+          refuseRedirect(response, extra["X-PAYMENT"] ? "A signed payment was sent with the request and may have settled; get_spending shows it." : "Nothing was paid."),
+        );
     const priceKey = `${request.method} ${request.path}`;
     const call = randomUUID();
-    const base = { call, endpoint: request.path, network: config.network };
+    const base = { call, endpoint: request.path, network: config.network, payer: account.address };
     const refuse = async (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
       await ledger.append({ ...base, event: "refused", reason });
       log.warn(`refused to pay for ${request.path}: ${reason}`);
@@ -129,28 +133,41 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         if (!(await context.confirm(question))) throw await refuse(`declined by the user (${money.display})`);
       }
 
+      if (signal.aborted) throw await refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
       await ledger.append({ ...base, ...money, event: "offered", ...(preemptive ? { reason: "known price, paid up front" } : {}) });
       const reserved = await reserveAndSign(call, request.path, asset, offer, x402Version);
       if ("refusal" in reserved) throw await refuse(reserved.refusal!);
       const { header, signed } = reserved;
+      if (signal.aborted) {
+        // Cancelled or timed out (a slow approval) before the signature left: certainly unpaid.
+        await ledger.append({ ...signed, event: "released", reason: "never sent: the call was cancelled or timed out first" });
+        throw new ToolFailure(`The call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before the payment of ${money.display} was sent. Nothing was paid.`);
+      }
       await context.progress?.(`signed ${money.display} to ${offer.payTo}`);
 
       // Retries re-send the same authorization: it can settle at most once, so we never pay twice.
       let paid: Awaited<ReturnType<typeof sendWithRetries>>;
+      let body: ArrayBuffer;
       try {
         paid = await sendWithRetries(send({ "X-PAYMENT": header }), signal);
+        // Read the whole answer before calling the payment settled: a receipt must come with its data.
+        body = await paid.response.arrayBuffer();
       } catch (error) {
-        await ledger.append({ ...signed, event: "failed", reason: `no answer after signing: ${error instanceof Error ? error.message : String(error)}` });
-        throw error;
+        const reason = error instanceof ToolFailure ? error.message : `no complete answer after the payment was sent: ${error instanceof Error ? error.message : String(error)}`;
+        await ledger.append({ ...signed, event: "failed", reason });
+        throw new ToolFailure(
+          `${reason} A payment of ${money.display} was signed and sent and may have settled: it counts against the budget until reconcile_payments resolves it (get_spending shows it). It is not retried automatically.`,
+        );
       }
-      if (!paid.response.ok) {
-        const again = paid.response.status === 402 ? await readChallenge(paid.response).catch(() => undefined) : undefined;
-        const reason = again?.error ?? `HTTP ${paid.response.status} after signing`;
+      const response = new Response(body, { status: paid.response.status, statusText: paid.response.statusText, headers: paid.response.headers });
+      if (!response.ok) {
+        const again = response.status === 402 ? await readChallenge(response).catch(() => undefined) : undefined;
+        const reason = again?.error ?? `HTTP ${response.status} after signing`;
         // The signature is out: until the chain shows it unused after validBefore it counts as spent.
         await ledger.append({ ...signed, event: "failed", reason });
         log.warn(`payment of ${money.display} for ${request.path} not accepted: ${reason}`);
         knownPrices.delete(priceKey);
-        if (paid.response.status !== 402) return { response: paid.response, attempts: paid.attempts };
+        if (response.status !== 402) return { response, attempts: paid.attempts };
         const changed = again && !again.offers.some((fresh) => sameTerms(fresh, offer));
         if (preemptive && changed && again) return { retryWith: again };
         throw new ToolFailure(
@@ -159,12 +176,12 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       }
       knownPrices.set(priceKey, { offer, x402Version, expires: Date.now() + KNOWN_PRICE_TTL_MS });
       presign(offer, x402Version);
-      const transaction = settlementTransaction(paid.response);
+      const transaction = settlementTransaction(response);
       await ledger.append({ ...signed, event: "settled", transaction });
       log.info(`paid ${money.display} for ${request.path}${preemptive ? " (up front)" : ""}, transaction ${transaction}`);
       await context.progress?.(`settled, transaction ${transaction}`);
       const payment: PaymentReceipt = { asset: asset.symbol, amount: money.display.split(" ")[0]!, network: config.network, payTo: offer.payTo, transaction };
-      return { response: paid.response, attempts: paid.attempts, payment };
+      return { response, attempts: paid.attempts, payment };
     };
 
     const known = knownPrices.get(priceKey);
@@ -243,9 +260,10 @@ export function policyFor(config: Config): PolicyContext {
 }
 
 /** A redirect could move a paid request to another host: refuse rather than follow. */
-function refuseRedirect(response: Response): Response {
+function refuseRedirect(response: Response, consequence: string): Response {
   if (response.status >= 300 && response.status < 400) {
-    throw new ToolFailure(`The API answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "elsewhere"}; it is not followed for payments. Nothing was paid.`);
+    void response.body?.cancel();
+    throw new ToolFailure(`The API answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "elsewhere"}; it is not followed for payments. ${consequence}`);
   }
   return response;
 }

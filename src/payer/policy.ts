@@ -2,6 +2,8 @@ import { formatUnits, getAddress, type Address } from "viem";
 import type { PaymentRequirements } from "x402/types";
 import type { Asset, AssetSymbol, Network } from "./assets.js";
 
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
 /** Longest validity we ever sign for, whatever the server asks: a leaked authorization dies fast. */
 export const MAX_AUTHORIZATION_SECONDS = 120;
 
@@ -35,7 +37,8 @@ export function decide(offers: readonly PaymentRequirements[], ctx: PolicyContex
     else acceptable.push(verdict);
   }
   const rank = (symbol: AssetSymbol) => ctx.allowedAssets.indexOf(symbol);
-  acceptable.sort((a, b) => rank(a.asset.symbol) - rank(b.asset.symbol));
+  // Preferred asset first; for the same asset, the cheapest offer.
+  acceptable.sort((a, b) => rank(a.asset.symbol) - rank(b.asset.symbol) || (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
   const best = acceptable[0];
   if (best) {
     const maxTimeoutSeconds = Math.min(best.offer.maxTimeoutSeconds, MAX_AUTHORIZATION_SECONDS);
@@ -46,6 +49,7 @@ export function decide(offers: readonly PaymentRequirements[], ctx: PolicyContex
 
 function judge(offer: PaymentRequirements, ctx: PolicyContext): Extract<Decision, { pay: true }> | string {
   if (offer.scheme !== "exact") return `scheme "${offer.scheme}" is not supported (only "exact")`;
+  if (!EVM_ADDRESS.test(offer.payTo) || !EVM_ADDRESS.test(offer.asset)) return "the offer's payee or asset is not an EVM address";
   if (offer.network !== ctx.network) {
     return `the offer is on network "${offer.network}" but this server pays only on "${ctx.network}" (TOKEN_METRICS_NETWORK)`;
   }

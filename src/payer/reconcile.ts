@@ -4,6 +4,8 @@ import type { Ledger } from "./ledger.js";
 import type { WalletReader } from "./wallet.js";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** Clocks differ: an authorization is taken as expired only this long after its validBefore. */
+export const EXPIRY_MARGIN_SECONDS = 5;
 
 /**
  * Settles the fate of pending payments whose authorization has expired: the chain's
@@ -12,9 +14,9 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  */
 export async function releaseExpired(ledger: Ledger, wallet: WalletReader, authorizer: Address): Promise<number> {
   const book = await ledger.sync();
-  const expired = book.select({ status: "pending" }).filter((payment) => payment.validBefore < nowSeconds());
+  const expired = book.select({ status: "pending" }).filter((payment) => payment.validBefore + EXPIRY_MARGIN_SECONDS < nowSeconds());
   for (const payment of expired) {
-    const used = await wallet.authorizationUsed(payment.assetAddress as Address, authorizer, payment.nonce as Hex);
+    const used = await wallet.authorizationUsed(payment.assetAddress as Address, (payment.payer ?? authorizer) as Address, payment.nonce as Hex);
     await ledger.append({
       ...identity(payment),
       event: used ? "settled" : "released",
@@ -52,7 +54,7 @@ export async function reconcile(ledger: Ledger, wallet: WalletReader, authorizer
   const payments = book.select();
   await Promise.all(
     payments.map(async (payment) => {
-      const used = await wallet.authorizationUsed(payment.assetAddress as Address, authorizer, payment.nonce as Hex);
+      const used = await wallet.authorizationUsed(payment.assetAddress as Address, (payment.payer ?? authorizer) as Address, payment.nonce as Hex);
       const problem = await judge(payment, used, wallet);
       if (problem) differences.push({ call: payment.call, endpoint: payment.endpoint, amount: `${payment.amount} ${payment.asset} base units`, problem });
       else matching++;
@@ -73,6 +75,7 @@ async function judge(payment: PaymentRecord, used: boolean, wallet: WalletReader
 function identity(payment: PaymentRecord) {
   return {
     call: payment.call,
+    payer: payment.payer,
     endpoint: payment.endpoint,
     network: payment.network,
     asset: payment.asset,

@@ -6,6 +6,7 @@ import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
 import { log } from "../log.js";
+import { redact } from "../secret.js";
 import type { Services } from "../server.js";
 import { callContext } from "./call-context.js";
 import { inputSchemaFor } from "./input-schema.js";
@@ -40,7 +41,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
 }
 
 function failure(message: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: message }] };
+  return { isError: true, content: [{ type: "text", text: redact(message) }] };
 }
 
 function describe(endpoint: Endpoint): string {

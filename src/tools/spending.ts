@@ -3,6 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
 import { startOfUtcDay, type PaymentBook } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
+import { redact } from "../secret.js";
 import type { Services } from "../server.js";
 
 type CommittedFilter = Parameters<PaymentBook["committed"]>[1];
@@ -28,7 +29,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       const summary = await spendingSummary(services);
       const balances = await wallet
         .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
-        .catch((error: unknown) => `unavailable: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+        .catch((error: unknown) => `unavailable: ${firstLine(error)}`);
       const status = {
         mode: "x402",
         address: payer.account.address,
@@ -71,7 +72,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       try {
         return result({ ...(await reconcile(ledger, wallet, (await payer.core()).account.address)) });
       } catch (error) {
-        return { isError: true, content: [{ type: "text", text: `Could not read the chain at TOKEN_METRICS_RPC_URL: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` }] };
+        return { isError: true, content: [{ type: "text", text: `Could not read the chain at TOKEN_METRICS_RPC_URL: ${firstLine(error)}` }] };
       }
     },
   );
@@ -138,6 +139,9 @@ export async function spendingSummary(services: Services) {
 }
 
 const decimalsOf = (asset: string) => ASSET_DECIMALS[asset as AssetSymbol] ?? 0;
+
+/** The gist of a third-party error, without any secret it may quote (viem quotes the RPC URL). */
+const firstLine = (error: unknown) => redact((error instanceof Error ? error.message : String(error)).split("\n")[0]!);
 
 function result(value: object): CallToolResult {
   return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
