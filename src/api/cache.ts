@@ -45,8 +45,4 @@ export class ResponseCache {
       this.bytes -= entry.bytes;
     }
   }
-
-  get size(): { entries: number; bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes };
-  }
 }

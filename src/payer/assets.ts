@@ -4,8 +4,6 @@ import type { Address } from "viem";
 export const NETWORKS = ["base-sepolia", "base"] as const;
 export type Network = (typeof NETWORKS)[number];
 
-export const CHAIN_ID: Readonly<Record<Network, number>> = { "base-sepolia": 84532, base: 8453 };
-
 export const DEFAULT_RPC_URL: Readonly<Record<Network, string>> = {
   "base-sepolia": "https://sepolia.base.org",
   base: "https://mainnet.base.org",

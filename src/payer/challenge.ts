@@ -6,10 +6,8 @@ const MAX_CHALLENGE_BYTES = 64 * 1024;
 
 export interface Challenge {
   x402Version: number;
-  /** Offers that parse as x402 v1 payment requirements. */
+  /** Offers that parse as x402 v1 payment requirements; others are never paid. */
   offers: PaymentRequirements[];
-  /** Offers that did not parse: reported, never paid. */
-  rejected: number;
   error?: string;
 }
 
@@ -38,7 +36,7 @@ export async function readChallenge(response: Response): Promise<Challenge> {
   if (!Array.isArray(accepts)) throw new ToolFailure("The API's 402 answer lists no payment options. Nothing was signed.");
   const parsed = accepts.map((offer) => PaymentRequirementsSchema.safeParse(offer));
   const offers = parsed.flatMap((result) => (result.success ? [result.data] : []));
-  return { x402Version, offers, rejected: parsed.length - offers.length, error: typeof error === "string" ? error.slice(0, 200) : undefined };
+  return { x402Version, offers, error: typeof error === "string" ? error.slice(0, 200) : undefined };
 }
 
 /** Reads at most `limit` bytes; a longer body is refused without buffering it whole. */

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
@@ -162,21 +161,6 @@ export class Ledger {
         await sleep(wait);
       }
     }
-  }
-
-  /** All entries, for display. */
-  async entries(): Promise<LedgerEntry[]> {
-    const text = await readFile(this.path, "utf8").catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return "";
-      throw error;
-    });
-    return text.split("\n").flatMap((line) => {
-      try {
-        return line.trim() ? [JSON.parse(line) as LedgerEntry] : [];
-      } catch {
-        return [];
-      }
-    });
   }
 
   private openForAppend(): number {
