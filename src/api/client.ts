@@ -3,7 +3,7 @@ import type { CallContext, PaidFetch, PaymentReceipt } from "../payer/types.js";
 import { httpFailure, networkFailure, notConfigured, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
 import { log } from "../log.js";
 import { ResponseCache } from "./cache.js";
-import type { ApiRequest } from "./request.js";
+import { jsonHeaders, type ApiRequest } from "./request.js";
 import { sendWithRetries } from "./retry.js";
 
 export interface ApiResult {
@@ -86,8 +86,7 @@ export class TokenMetricsClient {
   }
 
   private async sendWithKey(request: ApiRequest, signal: AbortSignal) {
-    const headers: Record<string, string> = { accept: "application/json", "x-api-key": this.config.apiKey!.reveal() };
-    if (request.body !== undefined) headers["content-type"] = "application/json";
+    const headers = { ...jsonHeaders(request), "x-api-key": this.config.apiKey!.reveal() };
     const send = () => this.fetchImpl(request.url, { method: request.method, headers, body: request.body, signal });
     return { ...(await sendWithRetries(send, signal)), payment: undefined };
   }

@@ -31,3 +31,8 @@ export function buildRequest(baseUrl: string, endpoint: Endpoint, args: Record<s
   }
   return { method: "GET", url: url.toString(), path: endpoint.path, cacheTtlSeconds: endpoint.cacheTtlSeconds };
 }
+
+/** What every request to the API sends, whatever pays for it. */
+export function jsonHeaders(request: ApiRequest): Record<string, string> {
+  return request.body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" };
+}

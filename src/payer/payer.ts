@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { parseUnits, type Hex } from "viem";
+import { formatUnits, parseUnits, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { preparePaymentHeader, signPaymentHeader } from "x402/client";
 import { decodeXPaymentResponse } from "x402-fetch";
 import type { PaymentRequirements } from "x402/types";
 import { ToolFailure } from "../api/errors.js";
 import { log } from "../log.js";
+import { jsonHeaders } from "../api/request.js";
 import { sendWithRetries } from "../api/retry.js";
 import type { AmountPerAsset, Config } from "../config.js";
 import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
@@ -45,22 +46,20 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
    * process can overspend it. Signing happens before the lock (it commits nothing: a signature
    * that is never sent cannot be settled) to keep the lock short under concurrency.
    */
-  async function reserveAndSign(call: string, endpoint: string, asset: Asset, offer: PaymentRequirements, x402Version: number) {
-    const amount = BigInt(offer.maxAmountRequired);
+  async function reserveAndSign(call: string, endpoint: string, asset: Asset, amount: bigint, money: Money, offer: PaymentRequirements, x402Version: number) {
     const { header, nonce, validBefore } = takePresigned(offer) ?? (await sign(offer, x402Version));
-    const signed = { call, endpoint, network: config.network, payer: account.address, ...moneyOf(asset, amount, offer), nonce, validBefore };
+    const signed = { call, endpoint, network: config.network, payer: account.address, ...money, nonce, validBefore };
     const attempt = () =>
       ledger.exclusive(async () => {
-        const book = await ledger.sync();
-        const refusal = budgetRefusal(book, asset, amount, limits, ledger.session);
-        if (refusal) return { refusal, expired: book.select({ status: "pending" }).some((p) => p.validBefore * 1000 < Date.now()) };
+        const refusal = budgetRefusal(await ledger.sync(), asset, amount, limits, ledger.session);
+        if (refusal) return { refusal };
         await ledger.append({ ...signed, event: "signed" });
         return { header, signed };
       });
     let result = await attempt();
     // Authorizations that expired unsettled (a crash, a lost answer) still hold budget: check
-    // them on-chain once and try again.
-    if ("refusal" in result && result.expired && (await releaseExpired(ledger, wallet, account.address).catch(() => 0)) > 0) result = await attempt();
+    // them on-chain once (releaseExpired asks the chain only if some have expired) and try again.
+    if ("refusal" in result && (await releaseExpired(ledger, wallet, account.address).catch(() => 0)) > 0) result = await attempt();
     return result;
   }
 
@@ -97,9 +96,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   const knownPrices = new Map<string, { offer: PaymentRequirements; x402Version: number; expires: number }>();
 
   const paidFetch: PaidFetch = async (request, signal, context: CallContext = {}) => {
-    const headers: Record<string, string> = { accept: "application/json", "x-coinbase-402": "true" };
-    if (preferred) headers["x-payment-token"] = preferred.toLowerCase();
-    if (request.body !== undefined) headers["content-type"] = "application/json";
+    const headers = { ...jsonHeaders(request), "x-coinbase-402": "true", ...(preferred ? { "x-payment-token": preferred.toLowerCase() } : {}) };
     const send =
       (extra: Record<string, string> = {}): Send =>
       () =>
@@ -135,7 +132,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
 
       if (signal.aborted) throw await refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
       await ledger.append({ ...base, ...money, event: "offered", ...(preemptive ? { reason: "known price, paid up front" } : {}) });
-      const reserved = await reserveAndSign(call, request.path, asset, offer, x402Version);
+      const reserved = await reserveAndSign(call, request.path, asset, amount, money, offer, x402Version);
       if ("refusal" in reserved) throw await refuse(reserved.refusal!);
       const { header, signed } = reserved;
       if (signal.aborted) {
@@ -180,7 +177,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       await ledger.append({ ...signed, event: "settled", transaction });
       log.info(`paid ${money.display} for ${request.path}${preemptive ? " (up front)" : ""}, transaction ${transaction}`);
       await context.progress?.(`settled, transaction ${transaction}`);
-      const payment: PaymentReceipt = { asset: asset.symbol, amount: money.display.split(" ")[0]!, network: config.network, payTo: offer.payTo, transaction };
+      const payment: PaymentReceipt = { asset: asset.symbol, amount: formatUnits(amount, asset.decimals), network: config.network, payTo: offer.payTo, transaction };
       return { response, attempts: paid.attempts, payment };
     };
 
@@ -236,6 +233,8 @@ function sameTerms(a: PaymentRequirements, b: PaymentRequirements): boolean {
     a.maxAmountRequired === b.maxAmountRequired
   );
 }
+
+type Money = ReturnType<typeof moneyOf>;
 
 function moneyOf(asset: Asset, amount: bigint, offer: PaymentRequirements) {
   return { asset: asset.symbol, assetAddress: asset.address, amount: amount.toString(), display: formatAmount(amount, asset), payTo: offer.payTo };
