@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
@@ -15,9 +15,9 @@ import type { Address, Hash } from "viem";
 import { CATALOG } from "../src/catalog/index.js";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer, type HttpServer } from "../src/http.js";
-import type { LedgerEntry } from "../src/payer/ledger.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { createServices, SERVER_NAME, SERVER_VERSION } from "../src/server.js";
+import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectInMemory, textOf } from "./helpers/mcp.js";
 
 const INSPECTOR_CLI = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/cli/build/cli.js");
@@ -57,12 +57,6 @@ describe("Streamable HTTP", { timeout: 120_000 }, () => {
     open.push(client);
     return client;
   }
-
-  const readLedger = async (path: string) =>
-    (await readFile(path, "utf8"))
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as LedgerEntry);
 
   test("initialize and tools/list give the same tools as in memory, every catalog tool among them", async () => {
     const env = paying();

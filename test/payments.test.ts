@@ -8,9 +8,9 @@ import { generatePrivateKey } from "viem/accounts";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CATALOG } from "../src/catalog/index.js";
 import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
-import type { LedgerEntry } from "../src/payer/ledger.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { exampleArgs } from "./helpers/examples.js";
+import { readLedger } from "./helpers/ledger.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
 
@@ -32,11 +32,7 @@ describe("x402 payments on the local chain", () => {
   async function payingServer(env: Record<string, string> = {}) {
     const ledgerPath = join(dir, `ledger-${++ledgers}.jsonl`);
     const session = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledgerPath, ...env });
-    const ledger = async () =>
-      (await readFile(ledgerPath, "utf8").catch(() => ""))
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as LedgerEntry);
+    const ledger = () => readLedger(ledgerPath);
     return { ...session, ledgerPath, ledger };
   }
 

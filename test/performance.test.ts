@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Address } from "viem";
-import type { LedgerEntry } from "../src/payer/ledger.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
+import { readLedger } from "./helpers/ledger.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
 
 /** What makes paid calls cheap: paying up front at a known price, the cache, joining identical calls. */
@@ -106,7 +106,7 @@ describe("fewer round trips and no double payments", () => {
       assert.ok(!result.isError, textOf(result));
       assert.equal((result.structuredContent as { payment: { amount: string } }).payment.amount, "0.018");
       assert.equal(hostile.paymentHeaders.length, 3, "the rejected up-front payment and the new one");
-      const events = (await readFile(ledger, "utf8")).trim().split("\n").map((line) => (JSON.parse(line) as LedgerEntry).event);
+      const events = (await readLedger(ledger)).map((entry) => entry.event);
       assert.deepEqual(events, ["offered", "signed", "settled", "offered", "signed", "failed", "offered", "signed", "settled"]);
       const spending = (await client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { totals: { inFlight: { USDC: string } } };
       assert.equal(spending.totals.inFlight.USDC, "0.017", "the rejected authorization still counts until it expires");

@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Address } from "viem";
 import type { LedgerEntry } from "../src/payer/ledger.js";
 import { EXPIRY_MARGIN_SECONDS } from "../src/payer/reconcile.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
+import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
 
 const PRICE = 17_000n; // get_trading_signals, 0.017 USDC
@@ -21,11 +21,6 @@ describe("spend control", () => {
   let dir: string;
   let files = 0;
   const newLedger = () => join(dir, `ledger-${++files}.jsonl`);
-  const readLedger = async (path: string) =>
-    (await readFile(path, "utf8").catch(() => ""))
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as LedgerEntry);
   const payerUsdc = () => sandbox.chain.balanceOf(sandbox.chain.usdc, sandbox.info.payerAddress as Address);
   const env = (ledger: string, extra: Record<string, string> = {}) => ({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, ...extra });
   const signals = (page: number) => ({ name: "get_trading_signals", arguments: { token_id: 3375, limit: 1, page } });
