@@ -32,6 +32,7 @@ const transport = new StdioClientTransport({
     TOKEN_METRICS_LEDGER: join(ledgerDir, "ledger.jsonl"),
     TOKEN_METRICS_ASSETS: "usdc,tmai",
     TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI",
+    TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI",
   },
   stderr: "ignore",
 });
@@ -91,7 +92,7 @@ async function withServer(env: Record<string, string>, name: string, args: Recor
     new StdioClientTransport({
       command: process.execPath,
       args: [fileURLToPath(new URL("../dist/index.js", import.meta.url))],
-      env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(ledgerDir, "ledger.jsonl"), TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", ...env },
+      env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(ledgerDir, "ledger.jsonl"), TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI", ...env },
       stderr: "ignore",
     }),
   );

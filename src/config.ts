@@ -57,6 +57,9 @@ const isSecureOrLocal = (url: string) => {
   return protocol === "https:" || ["127.0.0.1", "localhost", "[::1]"].includes(hostname);
 };
 
+/** Spending per rolling 24 hours when the user sets nothing: an agent looping on a paid tool stops here. */
+export const DEFAULT_DAILY_BUDGET: AmountPerAsset = { USDC: "2" };
+
 export const DEFAULT_API_BASE_URL = "https://api.tokenmetrics.com/v2";
 export const DEFAULT_LEDGER_PATH = join(homedir(), ".token-metrics-x402-mcp", "ledger.jsonl");
 
@@ -148,7 +151,7 @@ const envSchema = z.object({
     .optional(),
   TOKEN_METRICS_TMAI_ADDRESS: address.optional(),
   TOKEN_METRICS_SESSION_BUDGET: amountList.default({}),
-  TOKEN_METRICS_DAILY_BUDGET: amountList.default({}),
+  TOKEN_METRICS_DAILY_BUDGET: amountList.default(DEFAULT_DAILY_BUDGET),
   TOKEN_METRICS_CONFIRM_ABOVE: amountList.default({}),
   TOKEN_METRICS_HTTP: z.enum(["true", "false", "1", "0"]).optional(),
   TOKEN_METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(3402),
@@ -194,6 +197,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   if (unlimited.length === e.TOKEN_METRICS_ASSETS.length) {
     throw new ConfigError(
       `Invalid configuration: TOKEN_METRICS_MAX_PER_CALL sets no limit for the allowed assets (${e.TOKEN_METRICS_ASSETS.join(", ")}); an asset without a limit is never paid. Example: "0.05 USDC".`,
+    );
+  }
+  const unbudgeted = e.TOKEN_METRICS_ASSETS.filter((asset) => e.TOKEN_METRICS_MAX_PER_CALL[asset] !== undefined && e.TOKEN_METRICS_DAILY_BUDGET[asset] === undefined);
+  if (unbudgeted.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: TOKEN_METRICS_DAILY_BUDGET sets no budget for ${unbudgeted.join(", ")}, which TOKEN_METRICS_ASSETS and TOKEN_METRICS_MAX_PER_CALL allow paying with; every asset that can be paid needs a daily budget. Example: "2 USDC, 100 TMAI".`,
     );
   }
   return {

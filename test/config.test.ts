@@ -50,9 +50,21 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ TOKEN_METRICS_ASSETS: "tmai", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC" }), /TOKEN_METRICS_MAX_PER_CALL sets no limit/);
   });
 
+  test("safe defaults: a daily budget, and every asset that can be paid has one", () => {
+    assert.deepEqual(loadConfig({}).dailyBudget, { USDC: "2" });
+    assert.throws(
+      () => loadConfig({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI" }),
+      (error: unknown) => error instanceof ConfigError && /TOKEN_METRICS_DAILY_BUDGET sets no budget for TMAI/.test(error.message),
+    );
+    assert.deepEqual(loadConfig({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "1 USDC, 50 TMAI" }).dailyBudget, {
+      USDC: "1",
+      TMAI: "50",
+    });
+  });
+
   test("amount lists, toolsets and flags", () => {
     const config = loadConfig(
-      { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai", TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_TOOLSETS: "grades" },
+      { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 30 TMAI", TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_TOOLSETS: "grades" },
       ["--toolsets", "signals,indices", "--network", "base"],
     );
     assert.deepEqual(config.maxPerCall, { USDC: "0.05", TMAI: "1.5" });

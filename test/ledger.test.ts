@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { dailyWindowStart } from "../src/payer/book.js";
 import { Ledger, type NewLedgerEntry } from "../src/payer/ledger.js";
+import { readLedger } from "./helpers/ledger.js";
 
 const ME = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const signed = (nonce: string, extra: Partial<NewLedgerEntry> = {}): NewLedgerEntry => ({
@@ -45,7 +47,7 @@ describe("the payment ledger", () => {
     assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 17_000n);
   });
 
-  test("a deleted, replaced or truncated file is read again from the start, and new payments count", async () => {
+  test("a deleted, replaced or truncated file never lowers what counts as spent: known payments are written back", async () => {
     const path = await ledgerFile();
     const ledger = new Ledger(path);
     ledger.append(signed("0x01"));
@@ -53,19 +55,55 @@ describe("the payment ledger", () => {
     assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 34_000n);
 
     await rm(path);
-    ledger.sync();
     ledger.append(signed("0x03"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 17_000n, "after deletion");
+    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 51_000n, "after deletion");
+    assert.equal((await readLedger(path)).filter((entry) => entry.event === "signed").length, 3, "the new file holds them all");
 
     await writeFile(path, "");
     ledger.append(signed("0x04"));
-    ledger.append(signed("0x05"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 34_000n, "after being replaced by an empty file");
+    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 68_000n, "after being replaced by an empty file");
 
     await truncate(path, 0);
     ledger.sync();
-    ledger.append(signed("0x06"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 17_000n, "after truncation");
+    ledger.append(signed("0x05"));
+    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 85_000n, "after truncation");
+
+    // Another process reading the file from scratch sees every payment too.
+    const fresh = new Ledger(path);
+    assert.equal(fresh.sync().committed("USDC", { since: new Date(0) }), 85_000n);
+  });
+
+  test("a settled payment carried into a replaced file stays settled, and a lock is taken on the new file", async () => {
+    const path = await ledgerFile();
+    const ledger = new Ledger(path);
+    ledger.append(signed("0x01"));
+    ledger.append({ ...signed("0x01"), event: "settled", transaction: "0xabc" });
+    await rm(path);
+    await ledger.exclusive(async () => undefined); // used to fail with ENOENT on the stale handle
+    const payment = new Ledger(path).sync().payments.get("0x01");
+    assert.equal(payment?.status, "settled");
+    assert.equal(payment?.transaction, "0xabc");
+  });
+
+  test("a torn last line never swallows the next one, and is reported", async () => {
+    const path = await ledgerFile();
+    const ledger = new Ledger(path);
+    ledger.append(signed("0x01"));
+    await appendFile(path, '{"ts":"2026-01-01T00:00:00.000Z","event":"sig');
+    ledger.append(signed("0x02"));
+    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 34_000n);
+    assert.equal(ledger.unreadableLines, 1);
+  });
+
+  test("the daily window is a rolling 24 hours, never reset at midnight", async () => {
+    const ledger = new Ledger(await ledgerFile());
+    const at = (iso: string) => ({ ts: iso, session: "s" });
+    const line = (nonce: string, iso: string) => `${JSON.stringify({ ...signed(nonce), ...at(iso) })}\n`;
+    await appendFile(ledger.path, line("0x01", "2026-03-01T23:50:00.000Z"));
+    const book = ledger.sync();
+    assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-02T00:10:00.000Z")) }), 17_000n, "just after midnight UTC");
+    assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-02T23:49:00.000Z")) }), 17_000n, "23 h 59 min later");
+    assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-03T00:06:00.000Z")) }), 0n, "more than 24 h 15 min later");
   });
 
   test("two ledgers naming one file differently share its lock and its lines", async () => {

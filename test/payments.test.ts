@@ -108,7 +108,7 @@ describe("x402 payments on the local chain", () => {
   });
 
   test("TMAI is asked for and paid when the user allows it (10% cheaper)", async () => {
-    const server = await payingServer({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI" });
+    const server = await payingServer({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI" });
     try {
       const payer0 = await balances(sandbox.info.payerAddress as Address);
       const count = sandbox.api.requests.length;
@@ -172,7 +172,7 @@ describe("x402 payments on the local chain", () => {
     assertRefused({ TOKEN_METRICS_PAYEES: "0x0000000000000000000000000000000000000001" }, /payee .* is not in TOKEN_METRICS_PAYEES/));
   test("an asset we do not know is refused", () =>
     assertRefused(
-      { TOKEN_METRICS_ASSETS: "tmai", TOKEN_METRICS_MAX_PER_CALL: "1 TMAI", TOKEN_METRICS_TMAI_ADDRESS: "0x0000000000000000000000000000000000000002" },
+      { TOKEN_METRICS_ASSETS: "tmai", TOKEN_METRICS_MAX_PER_CALL: "1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "10 TMAI", TOKEN_METRICS_TMAI_ADDRESS: "0x0000000000000000000000000000000000000002" },
       /asset 0x[0-9a-fA-F]{40} is not a known USDC or TMAI contract/,
     ));
 

@@ -11,6 +11,7 @@ import type { LedgerEntry } from "../src/payer/ledger.js";
 import { EXPIRY_MARGIN_SECONDS } from "../src/payer/reconcile.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
+import { advanceChainClock } from "./helpers/chain.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
 
@@ -69,7 +70,7 @@ describe("spend control", () => {
         ...Array.from({ length: 20 }, (_, i) => b.client.callTool(signals(i + 25))),
       ]);
       assert.equal(results.filter((result) => !result.isError).length, 2, "together only 2 more");
-      assert.ok(results.slice(20).some((result) => /daily budget \(UTC\) would be exceeded/.test(textOf(result))), "B sees A's spending");
+      assert.ok(results.slice(20).some((result) => /daily budget \(last 24 h\) would be exceeded/.test(textOf(result))), "B sees A's spending");
       assert.equal(before - (await payerUsdc()), 6n * PRICE);
       assert.equal((await readLedger(ledger)).filter((entry) => entry.event === "settled").length, 6);
     } finally {
@@ -80,7 +81,7 @@ describe("spend control", () => {
     try {
       const result = await restarted.client.callTool(signals(99));
       assert.equal(result.isError, true);
-      assert.match(textOf(result), /daily budget \(UTC\) would be exceeded: 0\.102 USDC of 0\.102 USDC/);
+      assert.match(textOf(result), /daily budget \(last 24 h\) would be exceeded: 0\.102 USDC of 0\.102 USDC/);
     } finally {
       await restarted.close();
     }
@@ -235,18 +236,19 @@ describe("spend control", () => {
         const result = await client.callTool(signals(1));
         assert.ok(!result.isError, textOf(result));
         assert.equal(hostile.paymentHeaders.length - seen, 1);
+        const returnedAt = Math.ceil(Date.now() / 1000);
         const payload = JSON.parse(Buffer.from(hostile.paymentHeaders.at(-1)!, "base64").toString()) as { payload: { authorization: { validBefore: string } } };
-        const window = Number(payload.payload.authorization.validBefore) - signedAt;
-        assert.ok(window <= 121 && window >= 110, `validity window ${window} s`);
+        const validBefore = Number(payload.payload.authorization.validBefore);
+        assert.ok(validBefore <= returnedAt + 120 && validBefore >= signedAt + 110, `validity window ends ${validBefore - signedAt} s after the call began`);
       } finally {
         await close();
       }
     });
 
     test("kill -9 during a paid call: the ledger stays valid, the restart counts the payment in flight, nothing is paid twice", async () => {
-      // The server takes the payment and never answers; its authorization lives 1 s.
+      // The server takes the payment and never answers; its authorization lives 10 s.
       hostile.on("/trading-signals", (_req, res, paid) => {
-        if (!paid) json(res, 402, challenge(offer({ maxTimeoutSeconds: 1 })));
+        if (!paid) json(res, 402, challenge(offer({ maxTimeoutSeconds: 10 })));
       });
       const ledger = newLedger();
       const settings = env(ledger, { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" });
@@ -269,13 +271,14 @@ describe("spend control", () => {
       try {
         const spending = (await client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { totals: { inFlight: { USDC: string } } };
         assert.equal(spending.totals.inFlight.USDC, "0.017", "the in-flight payment counts");
-        hostile.on("/trading-signals", (_req, res) => json(res, 402, challenge(offer({ maxTimeoutSeconds: 1 }))));
+        hostile.on("/trading-signals", (_req, res) => json(res, 402, challenge(offer({ maxTimeoutSeconds: 10 }))));
         const refused = await client.callTool(signals(2));
-        assert.match(textOf(refused), /daily budget \(UTC\) would be exceeded/);
+        assert.match(textOf(refused), /daily budget \(last 24 h\) would be exceeded/);
         assert.equal(hostile.paymentHeaders.length - seen, 1, "nothing was paid twice");
 
-        // Once the authorization has expired (plus the clock margin) unused on-chain, its budget comes back.
-        await sleep((1 + EXPIRY_MARGIN_SECONDS + 1) * 1000);
+        // Once the chain's own clock is past the authorization's validBefore (plus the margin) and it
+        // is unused, its budget comes back. The chain's clock is moved, not waited for.
+        await advanceChainClock(sandbox.chain.rpcUrl, 10 + EXPIRY_MARGIN_SECONDS + 5);
         const report = (await client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as { resolved: number; stillPending: number };
         assert.equal(report.resolved, 1);
         assert.equal(report.stillPending, 0);

@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { CallContext, PaidFetch, PaymentReceipt } from "../payer/types.js";
+import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
 import { httpFailure, networkFailure, notConfigured, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
 import { log } from "../log.js";
 import { ResponseCache } from "./cache.js";
@@ -26,7 +26,7 @@ const CACHE_MAX_BYTES = 32 * 1024 * 1024;
 export class TokenMetricsClient {
   readonly mode: AuthMode | undefined;
   readonly cache = new ResponseCache(CACHE_MAX_BYTES);
-  private readonly inFlight = new Map<string, Promise<ApiResult & { bytes: number }>>();
+  private readonly inFlight = new Map<string, { result: Promise<ApiResult & { bytes: number }>; callers: SharedCancellation }>();
 
   constructor(
     private readonly config: Config,
@@ -47,36 +47,42 @@ export class TokenMetricsClient {
     if (cached) return { body: cached.body, reused: { source: "cache", fetchedAt: cached.fetchedAt.toISOString() } };
     const running = this.inFlight.get(key);
     if (running) {
-      const { body } = await untilAborted(running, signal);
+      running.callers.join(signal);
+      const { body } = await untilAborted(running.result, signal);
       return { body, reused: { source: "concurrent call", fetchedAt: new Date().toISOString() } };
     }
-    // Shared by every identical caller, so no one caller's cancellation ends it (a payment under
-    // way completes and is recorded); each caller still stops waiting when it is cancelled.
+    // Shared by every identical caller: a payment not yet sent stops only when all of them have
+    // cancelled, and one already sent completes and is recorded; each caller stops waiting when
+    // it is cancelled.
     const ttlSeconds = this.config.cacheTtlSeconds ?? request.cacheTtlSeconds;
-    const fetching = this.fetch(request, undefined, context)
+    const callers = new SharedCancellation();
+    callers.join(signal);
+    const fetching = this.fetch(request, { ...context, cancel: callers.signal })
       .then((result) => {
         this.cache.set(key, result.body, result.bytes, ttlSeconds * 1000);
         return result;
       })
       .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, fetching);
+    this.inFlight.set(key, { result: fetching, callers });
     const result = await untilAborted(fetching, signal);
     return { body: result.body, payment: result.payment };
   }
 
-  private async fetch(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult & { bytes: number }> {
+  private async fetch(request: ApiRequest, context: CallContext): Promise<ApiResult & { bytes: number }> {
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const cancel = context.cancel;
     try {
       const { response, attempts, payment } =
-        this.mode === "api-key" ? await this.sendWithKey(request, combined) : await this.payer!(request, combined, context);
-      const { body, bytes } = await readJson(response);
-      if (!response.ok) throw httpFailure(response.status, body, this.mode!, attempts);
+        this.mode === "api-key" ? await this.sendWithKey(request, cancel ? AbortSignal.any([cancel, timeout]) : timeout) : await this.payer!(request, timeout, context);
+      const { body, bytes } = await readJson(response).catch((error: unknown) => {
+        throw withPayment(error, payment);
+      });
+      if (!response.ok) throw withPayment(httpFailure(response.status, body, this.mode!, attempts), payment);
       return { body, bytes, payment };
     } catch (error) {
       if (error instanceof ToolFailure) throw error;
-      if (timeout.aborted && !signal?.aborted) throw timeoutFailure(this.config.timeoutMs);
-      if (signal?.aborted) throw error;
+      if (timeout.aborted && !cancel?.aborted) throw timeoutFailure(this.config.timeoutMs);
+      if (cancel?.aborted) throw error;
       // fetch reports an unreachable host as a TypeError; anything else is ours, and its text
       // (library errors quote URLs and values) belongs in the log, not in front of the model.
       if (error instanceof TypeError) throw networkFailure(this.config.apiBaseUrl, error);
@@ -89,6 +95,28 @@ export class TokenMetricsClient {
     const headers = { ...jsonHeaders(request), "x-api-key": this.config.apiKey!.reveal() };
     const send = () => this.fetchImpl(request.url, { method: request.method, headers, body: request.body, signal });
     return { ...(await sendWithRetries(send, signal)), payment: undefined };
+  }
+}
+
+/** A failure of a call that paid says so: the amount, the transaction, and that calling again pays again. */
+function withPayment(error: unknown, payment: PaymentReceipt | undefined): unknown {
+  return payment && error instanceof ToolFailure ? new ToolFailure(`${error.message} ${moneySpent(payment)}`) : error;
+}
+
+/** Aborts once every caller waiting for one shared request has cancelled. */
+class SharedCancellation {
+  private readonly controller = new AbortController();
+  private waiting = 0;
+  readonly signal = this.controller.signal;
+
+  join(signal?: AbortSignal): void {
+    this.waiting++;
+    if (!signal) return; // a caller that cannot cancel keeps the request alive
+    const leave = () => {
+      if (--this.waiting === 0) this.controller.abort(new Error("every caller of this request cancelled"));
+    };
+    if (signal.aborted) leave();
+    else signal.addEventListener("abort", leave, { once: true });
   }
 }
 

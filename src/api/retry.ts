@@ -34,16 +34,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Sends until the answer is neither 429 nor 5xx, or the retries run out. `send` is called again
- * as is, so a caller that must not pay twice passes a send that re-uses its payment header.
+ * Sends until the answer is neither 429 nor 5xx, or the retries run out, or `mayRetry` says no.
+ * `send` is called again as is, so a caller that must not pay twice passes a send that re-uses
+ * its payment header.
  */
 export async function sendWithRetries(
   send: () => Promise<Response>,
   signal?: AbortSignal,
+  mayRetry: (response: Response) => boolean = () => true,
 ): Promise<{ response: Response; attempts: number }> {
   for (let attempt = 0; ; attempt++) {
     const response = await send();
-    const delay = isRetryableStatus(response.status) ? nextDelayMs(response, attempt) : undefined;
+    const delay = isRetryableStatus(response.status) && mayRetry(response) ? nextDelayMs(response, attempt) : undefined;
     if (delay === undefined) return { response, attempts: attempt + 1 };
     await response.body?.cancel();
     await sleep(delay, signal);

@@ -18,6 +18,10 @@ export interface Asset {
   network: Network;
   address: Address;
   decimals: number;
+  /** The token's EIP-712 domain; an offer naming another one is refused (it could never settle). */
+  eip712?: { name: string; version: string };
+  /** Why this asset cannot be paid at all (its contract does not match what we expect), if so. */
+  unusable?: string;
 }
 
 /**
@@ -30,10 +34,17 @@ const USDC_ADDRESS: Readonly<Record<Network, Address>> = {
   base: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
 };
 
+/** USDC's EIP-712 domain per network, as x402 and Circle publish it. */
+const USDC_EIP712: Readonly<Record<Network, { name: string; version: string }>> = {
+  "base-sepolia": { name: "USDC", version: "2" },
+  base: { name: "USD Coin", version: "2" },
+};
+
 export const ASSET_DECIMALS: Readonly<Record<AssetSymbol, number>> = { USDC: 6, TMAI: 18 };
 
 export function knownAssets(network: Network, tmaiAddress?: Address): Asset[] {
-  const assets: Asset[] = [{ symbol: "USDC", network, address: USDC_ADDRESS[network], decimals: ASSET_DECIMALS.USDC }];
+  const assets: Asset[] = [{ symbol: "USDC", network, address: USDC_ADDRESS[network], decimals: ASSET_DECIMALS.USDC, eip712: USDC_EIP712[network] }];
+  // TMAI's domain is not published: it is read from the configured contract (see WalletReader.tokenFacts).
   if (tmaiAddress) assets.push({ symbol: "TMAI", network, address: tmaiAddress, decimals: ASSET_DECIMALS.TMAI });
   return assets;
 }

@@ -20,9 +20,13 @@ export interface PaymentRecord {
   /** Seconds since the epoch; after it the authorization can never settle. */
   validBefore: number;
   signedAt: Date;
+  payTo?: string;
+  display?: string;
   status: PaymentStatus;
   transaction?: string;
   reason?: string;
+  /** For a released payment: how we know it can never settle. */
+  proof?: string;
 }
 
 /**
@@ -42,7 +46,9 @@ export class PaymentBook {
   readonly payments = new Map<string, PaymentRecord>();
   /** Running totals of settled plus pending amounts, so budget checks stay O(1) as the ledger grows. */
   private readonly bySession = new Map<string, Map<string, bigint>>();
-  private readonly byDay = new Map<number, Map<string, bigint>>();
+  /** The same by time slot of the signature (WINDOW_SLOT_MS), for the rolling daily window. */
+  private readonly bySlot = new Map<number, Map<string, bigint>>();
+  private lastSlot = 0;
 
   apply(entry: LedgerEntry): void {
     if (entry.event === "signed" && entry.asset && entry.amount && entry.nonce && entry.validBefore) {
@@ -59,6 +65,8 @@ export class PaymentBook {
         nonce: entry.nonce,
         validBefore: Number(entry.validBefore),
         signedAt: new Date(entry.ts),
+        payTo: entry.payTo,
+        display: entry.display,
         status: "pending",
       };
       this.payments.set(entry.nonce, payment);
@@ -76,17 +84,28 @@ export class PaymentBook {
     } else if (entry.event === "released" && payment.status === "pending") {
       payment.status = "released";
       payment.reason = entry.reason;
+      payment.proof = entry.proof;
       this.count(payment, -payment.amount);
     } else if (entry.event === "failed") {
       payment.reason = entry.reason; // stays pending: a server that failed may still settle it
     }
   }
 
-  /** Settled plus pending amounts of an asset for one session, or since the start of a UTC day. */
+  /**
+   * Settled plus pending amounts of an asset for one session, or signed since a moment. The
+   * moment is rounded down to its time slot, so a window counts a little more, never less: at
+   * most one slot (15 min) of extra history, looked up in a bounded number of steps.
+   */
   committed(asset: string, filter: { session: string } | { since: Date }): bigint {
     if ("session" in filter) return this.bySession.get(filter.session)?.get(asset) ?? 0n;
+    const first = slotOf(filter.since);
     let total = 0n;
-    for (const [day, totals] of this.byDay) if (day >= filter.since.getTime()) total += totals.get(asset) ?? 0n;
+    // Whichever is shorter: the slots of the window, or every slot seen (a clock far ahead).
+    if (this.lastSlot - first <= this.bySlot.size) {
+      for (let slot = first; slot <= this.lastSlot; slot++) total += this.bySlot.get(slot)?.get(asset) ?? 0n;
+    } else {
+      for (const [slot, totals] of this.bySlot) if (slot >= first) total += totals.get(asset) ?? 0n;
+    }
     return total;
   }
 
@@ -98,7 +117,9 @@ export class PaymentBook {
 
   private count(payment: PaymentRecord, delta: bigint): void {
     addTo(this.bySession, payment.session, payment.asset, delta);
-    addTo(this.byDay, startOfUtcDay(payment.signedAt).getTime(), payment.asset, delta);
+    const slot = slotOf(payment.signedAt);
+    addTo(this.bySlot, slot, payment.asset, delta);
+    this.lastSlot = Math.max(this.lastSlot, slot);
   }
 
   select(filter: { session?: string; since?: Date; status?: PaymentStatus } = {}): PaymentRecord[] {
@@ -117,4 +138,10 @@ function addTo<K>(index: Map<K, Map<string, bigint>>, key: K, asset: string, del
   index.set(key, totals);
 }
 
-export const startOfUtcDay = (now = new Date()) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+/** Granularity of the rolling daily window. */
+const WINDOW_SLOT_MS = 15 * 60_000;
+const slotOf = (at: Date) => Math.floor(at.getTime() / WINDOW_SLOT_MS);
+
+/** The daily budget is a rolling 24 hours, so it cannot be spent twice across midnight. */
+export const DAILY_WINDOW_MS = 24 * 60 * 60_000;
+export const dailyWindowStart = (now = new Date()) => new Date(now.getTime() - DAILY_WINDOW_MS);

@@ -1,11 +1,11 @@
 import type { Asset, AssetSymbol } from "./assets.js";
-import { startOfUtcDay, type PaymentBook } from "./book.js";
+import { dailyWindowStart, type PaymentBook } from "./book.js";
 import { formatAmount } from "./policy.js";
 
 export interface BudgetLimits {
   /** Per server process. */
   session: Partial<Record<AssetSymbol, bigint>>;
-  /** Per UTC day, across every process that writes the same ledger. */
+  /** Per rolling 24 hours, across every process that writes the same ledger. */
   daily: Partial<Record<AssetSymbol, bigint>>;
 }
 
@@ -16,7 +16,7 @@ export interface BudgetLimits {
 export function budgetRefusal(book: PaymentBook, asset: Asset, amount: bigint, limits: BudgetLimits, session: string, now = new Date()): string | undefined {
   const checks = [
     { limit: limits.session[asset.symbol], used: book.committed(asset.symbol, { session }), name: "session budget", variable: "TOKEN_METRICS_SESSION_BUDGET" },
-    { limit: limits.daily[asset.symbol], used: book.committed(asset.symbol, { since: startOfUtcDay(now) }), name: "daily budget (UTC)", variable: "TOKEN_METRICS_DAILY_BUDGET" },
+    { limit: limits.daily[asset.symbol], used: book.committed(asset.symbol, { since: dailyWindowStart(now) }), name: "daily budget (last 24 h)", variable: "TOKEN_METRICS_DAILY_BUDGET" },
   ];
   for (const { limit, used, name, variable } of checks) {
     if (limit !== undefined && used + amount > limit) {

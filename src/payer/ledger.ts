@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { log } from "../log.js";
-import { PaymentBook, type Owner } from "./book.js";
+import { PaymentBook, type Owner, type PaymentRecord } from "./book.js";
 
 /**
  * What happened to one payment, one line each, in order. "released" is written by
@@ -35,6 +35,8 @@ export interface LedgerEntry {
   validBefore?: string;
   transaction?: string;
   reason?: string;
+  /** On "released": how we know it can never settle ("never sent", or the block that proved it). */
+  proof?: string;
 }
 
 export type NewLedgerEntry = Omit<LedgerEntry, "ts" | "session">;
@@ -43,14 +45,21 @@ export type NewLedgerEntry = Omit<LedgerEntry, "ts" | "session">;
 const LOCK_STALE_MS = 10_000;
 /** How long to wait for the lock before giving up (ms); holders keep it for about a millisecond. */
 const LOCK_WAIT_MS = 10_000;
+const NEWLINE = 0x0a;
+/** How much of the file's start is remembered to notice it being rewritten in place. */
+const HEAD_BYTES = 256;
 
 /**
  * Append-only JSONL of payment events, shared by every server process that uses the same file
  * (Claude Desktop and Claude Code at once). Each line goes out in one write with O_APPEND, so
- * lines never interleave and a kill -9 cannot tear one; lines are in the OS's hands before
- * append() returns, and the "signed" line (a payment that may settle) is also flushed to disk.
+ * lines never interleave; each write starts on a line boundary (a torn tail left by a crash
+ * becomes a line of its own, reported as unreadable, and never swallows the next one); the
+ * "signed" line (a payment that may settle) is flushed to disk before its signature leaves.
  * `exclusive` takes a lock file (proper-lockfile) so that "read the state, check the budget,
  * reserve" is atomic across processes. Never holds secrets: entries carry addresses and amounts.
+ *
+ * What counts as spent never goes down because of the file: if it is deleted, replaced or
+ * truncated while we run, the payments we know are written into whatever is there now.
  *
  * File access is synchronous on purpose: each step takes microseconds, while a trip through
  * libuv's thread pool costs far more on the paid-call path (measured by `npm run bench`).
@@ -61,9 +70,13 @@ export class Ledger {
   readonly path: string;
   private paymentBook = new PaymentBook();
   private owner?: Owner;
+  /** Bytes of the file already folded into the book. */
   private offset = 0;
-  private appendFd?: number;
-  private repaired = false;
+  /** Read and append handle of the file as we last knew it. */
+  private fd?: number;
+  /** The file's first bytes as we read them: rewritten in place (same inode), they differ. */
+  private head: Buffer = Buffer.alloc(0);
+  private unreadable = 0;
   private mutex: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
@@ -75,71 +88,47 @@ export class Ledger {
     return this.paymentBook;
   }
 
+  /** Lines that are not valid JSON (a crash mid-write, a hand edit): reported, never silently dropped. */
+  get unreadableLines(): number {
+    return this.unreadable;
+  }
+
   /**
    * Counts only this wallet's payments on this network: other wallets or networks may share the
    * file (the default path is the same for all), and their money is not this budget's.
    */
   ownedBy(owner: Owner): void {
     this.owner = owner;
-    this.restart();
+    this.offset = 0;
+    this.head = Buffer.alloc(0);
+    this.unreadable = 0;
+    this.paymentBook = new PaymentBook(owner);
   }
 
   append(entry: NewLedgerEntry): void {
-    const line = Buffer.from(`${JSON.stringify({ ts: new Date().toISOString(), session: this.session, ...entry })}\n`);
-    const fd = this.openForAppend();
-    const written = writeSync(fd, line);
-    // A short write (disk full) would leave a payment no budget counts: stop the call instead.
-    if (written !== line.length) throw new Error(`the payment ledger ${this.path} could not be written (${written} of ${line.length} bytes; disk full?)`);
-    if (entry.event === "signed") fdatasyncSync(fd);
+    this.write([{ ts: new Date().toISOString(), session: this.session, ...entry }], entry.event === "signed");
   }
 
   /** Reads lines appended since the last sync (by any process) into the book. */
   sync(): PaymentBook {
-    const onDisk = statSync(this.path, { throwIfNoEntry: false });
-    const mine = this.appendFd === undefined ? undefined : fstatSync(this.appendFd);
-    const gone = !onDisk && (this.offset > 0 || mine !== undefined);
-    const swapped = onDisk && mine && (mine.ino !== onDisk.ino || mine.dev !== onDisk.dev);
-    const shrunk = onDisk && onDisk.size < this.offset;
-    if (gone || swapped || shrunk) this.replaced();
-    let fd: number;
-    try {
-      fd = openSync(this.path, "r");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return this.book;
-      throw error;
-    }
-    try {
-      const chunks: Buffer[] = [];
-      for (;;) {
-        const chunk = Buffer.allocUnsafe(64 * 1024);
-        const read = readSync(fd, chunk, 0, chunk.length, this.offset + chunks.reduce((sum, c) => sum + c.length, 0));
-        if (read === 0) break;
-        chunks.push(chunk.subarray(0, read));
-      }
-      const buffer = Buffer.concat(chunks);
-      // Stop at the last complete line; a line being written now is read next time.
-      const end = buffer.lastIndexOf(0x0a) + 1;
-      this.offset += end;
-      for (const line of buffer.subarray(0, end).toString("utf8").split("\n")) {
-        if (!line.trim()) continue;
-        try {
-          this.book.apply(JSON.parse(line));
-        } catch {
-          // Not ours to judge here: repair removes a torn tail, readers skip anything else.
-        }
-      }
-      return this.book;
-    } finally {
-      closeSync(fd);
-    }
+    const fd = this.current();
+    const { size } = fstatSync(fd);
+    const text = readRange(fd, this.offset, size);
+    // Stop at the last complete line; a line being written now is read next time.
+    const end = text.lastIndexOf(NEWLINE) + 1;
+    this.fold(this.paymentBook, text.subarray(0, end), this.offset);
+    this.offset += end;
+    if (this.head.length < HEAD_BYTES) this.head = readRange(fd, 0, Math.min(this.offset, HEAD_BYTES));
+    return this.paymentBook;
   }
 
   /** Runs `work` while holding the ledger lock: one holder per machine, then per process. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.mutex.then(async () => {
+      // The bulk of a large file is read before the lock, so the lock is held for the new lines only.
+      this.sync();
       const release = await this.lock();
       try {
-        if (!this.repaired) this.repairTornTail();
         return await work();
       } finally {
         release();
@@ -149,61 +138,138 @@ export class Ledger {
     return run;
   }
 
+  /** Writes whole lines in one write, starting on a line boundary; flushed to disk when `durable`. */
+  private write(entries: readonly LedgerEntry[], durable: boolean): void {
+    const fd = this.current();
+    const before = fstatSync(fd).size;
+    const torn = before > 0 && readRange(fd, before - 1, before)[0] !== NEWLINE;
+    const text = `${torn ? "\n" : ""}${entries.map((entry) => `${JSON.stringify(entry)}\n`).join("")}`;
+    const bytes = Buffer.from(text);
+    const written = writeSync(fd, bytes);
+    if (written !== bytes.length) {
+      // Disk full: take our partial line back when nobody wrote after it, so no line is joined to it.
+      if (fstatSync(fd).size === before + written) ftruncateSync(fd, before);
+      throw new Error(`the payment ledger ${this.path} could not be written (${written} of ${bytes.length} bytes; disk full?)`);
+    }
+    if (durable) fdatasyncSync(fd);
+    // Our own lines count at once (folding is idempotent, so reading them back later changes nothing).
+    for (const entry of entries) this.paymentBook.apply(entry);
+  }
+
+  /** The handle of the file now at `path`; a file deleted or replaced under us is adopted anew. */
+  private current(): number {
+    if (this.fd === undefined) return this.open();
+    const onDisk = statSync(this.path, { throwIfNoEntry: false });
+    if (!onDisk) this.adoptNewFile("deleted");
+    else if (!sameFile(onDisk, fstatSync(this.fd))) this.adoptNewFile("replaced");
+    else if (onDisk.size < this.offset || !readRange(this.fd, 0, this.head.length).equals(this.head)) this.adoptNewFile("truncated");
+    return this.fd!;
+  }
+
+  private open(): number {
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.fd = openSync(this.path, "a+", 0o600);
+    return this.fd;
+  }
+
+  /**
+   * The file was deleted, replaced or truncated while we ran. Reading it afresh would forget
+   * payments that may have settled and hand their budget out again, so every payment we know
+   * that the new file lacks (or holds in an earlier state) is written into it, with its
+   * original time and writer, before anything else.
+   */
+  private adoptNewFile(what: "deleted" | "replaced" | "truncated"): void {
+    // "truncated" also covers a file rewritten in place: same inode, other first bytes.
+    const known = this.paymentBook;
+    if (what !== "truncated") {
+      closeSync(this.fd!);
+      this.open();
+    }
+    const fresh = new PaymentBook(this.owner);
+    const { size } = fstatSync(this.fd!);
+    const text = readRange(this.fd!, 0, size);
+    const end = text.lastIndexOf(NEWLINE) + 1;
+    this.unreadable = 0;
+    this.fold(fresh, text.subarray(0, end), 0);
+    const missing = known.select().flatMap((payment) => linesToRestore(payment, fresh.payments.get(payment.nonce)));
+    this.paymentBook = fresh;
+    this.offset = end;
+    this.head = readRange(this.fd!, 0, Math.min(end, HEAD_BYTES));
+    if (missing.length > 0) this.write(missing, true);
+    log.warn(
+      `the payment ledger ${this.path} was ${what} while this server ran; ${missing.length} line(s) of payments it already knew were written back into it, so nothing is counted as unspent that may have been paid`,
+    );
+  }
+
+  private fold(book: PaymentBook, lines: Buffer, at: number): void {
+    let position = at;
+    for (const line of lines.toString("utf8").split("\n")) {
+      const start = position;
+      position += Buffer.byteLength(line) + 1;
+      if (!line.trim()) continue;
+      let entry: LedgerEntry;
+      try {
+        entry = JSON.parse(line) as LedgerEntry;
+      } catch {
+        this.unreadable++;
+        log.warn(`the payment ledger ${this.path} has an unreadable line at byte ${start} (a crash mid-write or an edit); it is ignored and shown by get_spending`);
+        continue;
+      }
+      book.apply(entry);
+    }
+  }
+
   private async lock(): Promise<() => void> {
-    this.openForAppend(); // the file must exist for its real path to be locked
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+      this.current(); // the file must exist for its real path to be locked, and it must be today's file
       try {
         // The real path: processes naming the file through a symlink still share one lock.
         return lockfile.lockSync(this.path, { realpath: true, stale: LOCK_STALE_MS });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ELOCKED" || Date.now() > deadline) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") continue; // deleted between the check and the lock: adopt it and retry
+        if (code !== "ELOCKED" || Date.now() > deadline) throw error;
         await sleep(wait);
       }
     }
   }
+}
 
-  private openForAppend(): number {
-    if (this.appendFd === undefined) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.appendFd = openSync(this.path, "a", 0o600);
-    }
-    return this.appendFd;
-  }
+const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.dev === b.dev;
 
-  private restart(): void {
-    this.offset = 0;
-    this.paymentBook = new PaymentBook(this.owner);
+function readRange(fd: number, from: number, to: number): Buffer {
+  const buffer = Buffer.allocUnsafe(Math.max(0, to - from));
+  let done = 0;
+  while (done < buffer.length) {
+    const read = readSync(fd, buffer, done, buffer.length - done, from + done);
+    if (read === 0) break;
+    done += read;
   }
+  return buffer.subarray(0, done);
+}
 
-  /** Someone deleted, replaced or truncated the file: start over from what it holds now. */
-  private replaced(): void {
-    if (this.appendFd !== undefined) closeSync(this.appendFd);
-    this.appendFd = undefined;
-    log.warn(`the payment ledger ${this.path} was deleted, replaced or truncated; spending is counted again from what it holds now`);
-    this.restart();
-  }
-
-  /** After a power loss the last line may be partial: cut it so the file stays valid JSONL. */
-  private repairTornTail(): void {
-    this.repaired = true;
-    let fd: number;
-    try {
-      fd = openSync(this.path, "r+");
-    } catch {
-      return;
-    }
-    try {
-      const { size } = fstatSync(fd);
-      if (size === 0) return;
-      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-      readSync(fd, tail, 0, tail.length, size - tail.length);
-      if (tail[tail.length - 1] === 0x0a) return;
-      const lastNewline = tail.lastIndexOf(0x0a);
-      // A torn line longer than the tail we read is not ours (lines are small): leave it.
-      if (lastNewline >= 0 || size <= tail.length) ftruncateSync(fd, size - tail.length + lastNewline + 1);
-    } finally {
-      closeSync(fd);
-    }
-  }
+/** The lines that bring `fresh` (the new file's view of a payment) up to what we knew of it. */
+function linesToRestore(known: PaymentRecord, fresh: PaymentRecord | undefined): LedgerEntry[] {
+  const identity = {
+    ts: known.signedAt.toISOString(),
+    session: known.session,
+    call: known.call,
+    payer: known.payer,
+    endpoint: known.endpoint,
+    network: known.network,
+    asset: known.asset,
+    assetAddress: known.assetAddress,
+    amount: known.amount.toString(),
+    display: known.display,
+    payTo: known.payTo,
+    nonce: known.nonce,
+    validBefore: String(known.validBefore),
+  };
+  const lines: LedgerEntry[] = fresh ? [] : [{ ...identity, event: "signed" }];
+  const stand = fresh?.status ?? "pending";
+  if (known.status === "settled" && stand !== "settled") lines.push({ ...identity, event: "settled", transaction: known.transaction });
+  // A release is carried only onto a payment the new file has never seen: never un-count one it holds.
+  if (known.status === "released" && !fresh) lines.push({ ...identity, event: "released", reason: known.reason, proof: known.proof });
+  return lines;
 }

@@ -11,11 +11,11 @@ import { sendWithRetries } from "../api/retry.js";
 import type { AmountPerAsset, Config } from "../config.js";
 import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
-import { readChallenge, type Challenge } from "./challenge.js";
+import { readChallenge } from "./challenge.js";
 import type { Ledger } from "./ledger.js";
 import { decide, formatAmount, type PolicyContext } from "./policy.js";
 import { releaseExpired } from "./reconcile.js";
-import type { CallContext, PaidFetch, PaymentReceipt } from "./types.js";
+import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "./types.js";
 import type { WalletReader } from "./wallet.js";
 
 export interface PayerCore {
@@ -40,6 +40,14 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   const confirmAbove = toBaseUnits(config.confirmAbove);
   const preferred = policy.allowedAssets[0];
   ledger.ownedBy({ payer: account.address, network: config.network });
+
+  let checked: Promise<PolicyContext> | undefined;
+  /** The policy once every allowed asset's contract was read (once; a failed read is tried again next call). */
+  const policyReady = () => {
+    checked ??= withContractFacts(policy, wallet);
+    checked.catch(() => (checked = undefined));
+    return checked;
+  };
 
   /**
    * Signs, then checks the budget and records the reservation under the ledger lock, so no
@@ -92,110 +100,123 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     );
   }
 
-  /** Accepted offers by endpoint: a warm call signs up front and needs one round trip. */
+  /** Accepted offers by endpoint: a call at a known price signs up front and needs one round trip. */
   const knownPrices = new Map<string, { offer: PaymentRequirements; x402Version: number; expires: number }>();
 
   const paidFetch: PaidFetch = async (request, signal, context: CallContext = {}) => {
     const headers = { ...jsonHeaders(request), "x-coinbase-402": "true", ...(preferred ? { "x-payment-token": preferred.toLowerCase() } : {}) };
+    // Before a payment is sent, the call stops when it is cancelled; after, only the deadline cuts it.
+    const unpaidSignal = context.cancel ? AbortSignal.any([signal, context.cancel]) : signal;
+    const stopped = () => unpaidSignal.aborted;
     const send =
-      (extra: Record<string, string> = {}): Send =>
+      (extra: Record<string, string>, stop: AbortSignal): Send =>
       () =>
-        fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal, redirect: "manual" }).then((response) =>
-          refuseRedirect(response, extra["X-PAYMENT"] ? "A signed payment was sent with the request and may have settled; get_spending shows it." : "Nothing was paid."),
+        fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal: stop, redirect: "manual" }).then((response) =>
+          refuseRedirect(response, extra["X-PAYMENT"] ? "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again." : "Nothing was paid."),
         );
     const priceKey = `${request.method} ${request.path}`;
     const call = randomUUID();
     const base = { call, endpoint: request.path, network: config.network, payer: account.address };
-    const refuse = async (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
-      await ledger.append({ ...base, event: "refused", reason });
+    const refuse = (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
+      ledger.append({ ...base, event: "refused", reason });
       log.warn(`refused to pay for ${request.path}: ${reason}`);
       return new ToolFailure(message);
     };
 
-    /** Policy, approval, budget, one signature, the paid request, the ledger: one payment at most. */
-    const payOnce = async (offers: PaymentRequirements[], x402Version: number, preemptive: boolean): Promise<Outcome | { retryWith: Challenge }> => {
-      const decision = decide(offers, policy);
-      if (!decision.pay) throw await refuse(decision.reason);
+    /** Policy, approval, budget, one signature, the paid request, the ledger: one payment per call, ever. */
+    const payOnce = async (offers: PaymentRequirements[], x402Version: number, upFront: boolean): Promise<Outcome> => {
+      const decision = decide(offers, await policyReady());
+      if (!decision.pay) throw refuse(decision.reason);
       const { offer, asset, amount } = decision;
       const money = moneyOf(asset, amount, offer);
       const threshold = confirmAbove[asset.symbol];
       if (threshold !== undefined && amount > threshold) {
         const question = { endpoint: request.path, price: money.display, threshold: formatAmount(threshold, asset) };
         if (!context.confirm) {
-          throw await refuse(
+          throw refuse(
             `${money.display} is above TOKEN_METRICS_CONFIRM_ABOVE (${question.threshold}) and this client cannot ask you to approve it (no MCP elicitation)`,
             `Payment refused, nothing was signed: ${money.display} is above the approval threshold ${question.threshold} and this MCP client cannot ask you to approve payments. Raise TOKEN_METRICS_CONFIRM_ABOVE (e.g. "${formatAmount(amount, asset)}") to allow such calls.`,
           );
         }
-        if (!(await context.confirm(question))) throw await refuse(`declined by the user (${money.display})`);
+        if (!(await context.confirm(question))) throw refuse(`declined by the user (${money.display})`);
       }
 
-      if (signal.aborted) throw await refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
-      await ledger.append({ ...base, ...money, event: "offered", ...(preemptive ? { reason: "known price, paid up front" } : {}) });
+      if (stopped()) throw refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
+      ledger.append({ ...base, ...money, event: "offered", ...(upFront ? { reason: "known price, paid up front" } : {}) });
       const reserved = await reserveAndSign(call, request.path, asset, amount, money, offer, x402Version);
-      if ("refusal" in reserved) throw await refuse(reserved.refusal!);
+      if ("refusal" in reserved) throw refuse(reserved.refusal!);
       const { header, signed } = reserved;
-      if (signal.aborted) {
+      if (stopped()) {
         // Cancelled or timed out (a slow approval) before the signature left: certainly unpaid.
-        await ledger.append({ ...signed, event: "released", reason: "never sent: the call was cancelled or timed out first" });
+        ledger.append({ ...signed, event: "released", reason: "never sent: the call was cancelled or timed out first", proof: "never sent" });
         throw new ToolFailure(`The call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before the payment of ${money.display} was sent. Nothing was paid.`);
       }
       await context.progress?.(`signed ${money.display} to ${offer.payTo}`);
+      const receipt = (status: PaymentReceipt["status"], transaction = "unknown"): PaymentReceipt => ({
+        status,
+        asset: asset.symbol,
+        amount: formatUnits(amount, asset.decimals),
+        network: config.network,
+        payTo: offer.payTo,
+        transaction,
+      });
 
-      // Retries re-send the same authorization: it can settle at most once, so we never pay twice.
+      // Retries re-send the same authorization, which can settle at most once; none once it has.
       let paid: Awaited<ReturnType<typeof sendWithRetries>>;
       let body: ArrayBuffer;
       try {
-        paid = await sendWithRetries(send({ "X-PAYMENT": header }), signal);
+        paid = await sendWithRetries(send({ "X-PAYMENT": header }, signal), signal, (response) => !settlementOf(response));
         // Read the whole answer before calling the payment settled: a receipt must come with its data.
         body = await paid.response.arrayBuffer();
       } catch (error) {
         const reason = error instanceof ToolFailure ? error.message : `no complete answer after the payment was sent: ${error instanceof Error ? error.message : String(error)}`;
-        await ledger.append({ ...signed, event: "failed", reason });
-        throw new ToolFailure(
-          `${reason} A payment of ${money.display} was signed and sent and may have settled: it counts against the budget until reconcile_payments resolves it (get_spending shows it). It is not retried automatically.`,
-        );
+        ledger.append({ ...signed, event: "failed", reason });
+        throw new ToolFailure(`${reason} ${moneySpent(receipt("may have settled"))} It is not retried automatically.`);
       }
       const response = new Response(body, { status: paid.response.status, statusText: paid.response.statusText, headers: paid.response.headers });
-      if (!response.ok) {
+      const settlement = settlementOf(response);
+      if (!response.ok) knownPrices.delete(priceKey);
+      if (!response.ok && !settlement) {
         const again = response.status === 402 ? await readChallenge(response).catch(() => undefined) : undefined;
-        const reason = again?.error ?? `HTTP ${response.status} after signing`;
+        const reason = again?.error ?? `HTTP ${response.status} after the payment was sent`;
         // The signature is out: until the chain shows it unused after validBefore it counts as spent.
-        await ledger.append({ ...signed, event: "failed", reason });
+        ledger.append({ ...signed, event: "failed", reason });
         log.warn(`payment of ${money.display} for ${request.path} not accepted: ${reason}`);
-        knownPrices.delete(priceKey);
-        if (response.status !== 402) return { response, attempts: paid.attempts };
-        const changed = again && !again.offers.some((fresh) => sameTerms(fresh, offer));
-        if (preemptive && changed && again) return { retryWith: again };
+        if (response.status !== 402) return { response, attempts: paid.attempts, payment: receipt("may have settled") };
+        const expiresIn = `it expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until the chain shows it unused`;
+        if (upFront && again && !again.offers.some((fresh) => sameTerms(fresh, offer))) {
+          throw new ToolFailure(
+            `The price of ${request.path} changed: the API refused the payment of ${money.display} made up front at the last known price and asks for another. No second payment is made in one call; the price is forgotten, so calling again pays the new price (after the usual checks). The payment sent ${expiresIn}.`,
+          );
+        }
         throw new ToolFailure(
-          `The API did not accept the payment of ${money.display}: ${reason}. No second payment is attempted. Check the wallet's balance with get_wallet_status and the network (${config.network}). The signed authorization expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until then.`,
+          `The API did not accept the payment of ${money.display}: ${reason}. No second payment is attempted. Check the wallet's balance with get_wallet_status and the network (${config.network}). The signed authorization ${expiresIn}.`,
         );
+      }
+      const transaction = settlement?.transaction ?? "unknown";
+      ledger.append({ ...signed, event: "settled", transaction });
+      await context.progress?.(`settled, transaction ${transaction}`);
+      if (!response.ok) {
+        log.warn(`paid ${money.display} for ${request.path}, transaction ${transaction}, but the API answered HTTP ${response.status}`);
+        return { response, attempts: paid.attempts, payment: receipt("settled", transaction) };
       }
       knownPrices.set(priceKey, { offer, x402Version, expires: Date.now() + KNOWN_PRICE_TTL_MS });
       presign(offer, x402Version);
-      const transaction = settlementTransaction(response);
-      await ledger.append({ ...signed, event: "settled", transaction });
-      log.info(`paid ${money.display} for ${request.path}${preemptive ? " (up front)" : ""}, transaction ${transaction}`);
-      await context.progress?.(`settled, transaction ${transaction}`);
-      const payment: PaymentReceipt = { asset: asset.symbol, amount: formatUnits(amount, asset.decimals), network: config.network, payTo: offer.payTo, transaction };
-      return { response, attempts: paid.attempts, payment };
+      log.info(`paid ${money.display} for ${request.path}${upFront ? " (up front)" : ""}, transaction ${transaction}`);
+      return { response, attempts: paid.attempts, payment: receipt("settled", transaction) };
     };
 
     const known = knownPrices.get(priceKey);
     if (known && known.expires > Date.now()) {
       await context.progress?.("price known, paying up front");
-      const warm = await payOnce([known.offer], known.x402Version, true);
-      if (!("retryWith" in warm)) return warm;
-      // The price changed: the rejected authorization was not settled by the server; pay the new
-      // price once (the old one stays counted until it expires unused).
-      return finish(await payOnce(warm.retryWith.offers, warm.retryWith.x402Version, false));
+      return payOnce([known.offer], known.x402Version, true);
     }
 
-    const first = await sendWithRetries(send(), signal);
+    const first = await sendWithRetries(send({}, unpaidSignal), unpaidSignal);
     if (first.response.status !== 402) return first;
     const challenge = await readChallenge(first.response);
     await context.progress?.("payment challenge received");
-    const result = finish(await payOnce(challenge.offers, challenge.x402Version, false));
+    const result = await payOnce(challenge.offers, challenge.x402Version, false);
     return { ...result, attempts: result.attempts + first.attempts };
   };
 
@@ -216,12 +237,6 @@ const PRESIGNED_MIN_LIFE_SHARE = 0.5;
 const KNOWN_PRICE_TTL_MS = 10 * 60_000;
 
 type Outcome = Awaited<ReturnType<PaidFetch>>;
-
-/** The cold path never asks to retry: only a payment made up front can meet a changed price. */
-function finish(result: Outcome | { retryWith: Challenge }): Outcome {
-  if ("retryWith" in result) throw new ToolFailure("The API rejected the payment twice; no further payment is attempted.");
-  return result;
-}
 
 /** Same payee, asset, network, scheme and amount: a rejection of these terms is not about price. */
 function sameTerms(a: PaymentRequirements, b: PaymentRequirements): boolean {
@@ -258,6 +273,25 @@ export function policyFor(config: Config): PolicyContext {
   };
 }
 
+/**
+ * Fills in what is not published about an allowed asset (TMAI's EIP-712 domain) from its own
+ * contract, and marks it unusable when the contract contradicts what budgets assume (decimals).
+ */
+async function withContractFacts(policy: PolicyContext, wallet: WalletReader): Promise<PolicyContext> {
+  const knownAssets = await Promise.all(
+    policy.knownAssets.map(async (asset): Promise<Asset> => {
+      if (asset.eip712 || !policy.allowedAssets.includes(asset.symbol)) return asset;
+      const facts = await wallet.tokenFacts(asset.address).catch(() => undefined);
+      if (!facts) return { ...asset, unusable: `its contract ${asset.address} could not be read at TOKEN_METRICS_RPC_URL (is TOKEN_METRICS_TMAI_ADDRESS right?)` };
+      if (facts.decimals !== asset.decimals) {
+        return { ...asset, unusable: `its contract ${asset.address} reports ${facts.decimals} decimals, not the ${asset.decimals} that amounts and budgets are read in` };
+      }
+      return facts.version === undefined ? asset : { ...asset, eip712: { name: facts.name, version: facts.version } };
+    }),
+  );
+  return { ...policy, knownAssets };
+}
+
 /** A redirect could move a paid request to another host: refuse rather than follow. */
 function refuseRedirect(response: Response, consequence: string): Response {
   if (response.status >= 300 && response.status < 400) {
@@ -267,12 +301,14 @@ function refuseRedirect(response: Response, consequence: string): Response {
   return response;
 }
 
-function settlementTransaction(response: Response): string {
+/** The server's settlement report, when it says the transfer succeeded. */
+function settlementOf(response: Response): { transaction: string } | undefined {
   const header = response.headers.get("x-payment-response");
-  if (!header) return "unknown";
+  if (!header) return undefined;
   try {
-    return decodeXPaymentResponse(header).transaction || "unknown";
+    const { success, transaction } = decodeXPaymentResponse(header);
+    return success ? { transaction: transaction || "unknown" } : undefined;
   } catch {
-    return "unknown";
+    return undefined;
   }
 }

@@ -6,10 +6,19 @@ const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** Longest validity we ever sign for, whatever the server asks: a leaked authorization dies fast. */
 export const MAX_AUTHORIZATION_SECONDS = 120;
+/**
+ * Shortest validity worth signing: x402 facilitators refuse an authorization with less than 6 s
+ * left, and the request still has to travel. Anything shorter would hold budget and never settle.
+ */
+export const MIN_AUTHORIZATION_SECONDS = 10;
+
+/** A canonical non-negative integer in base units: no sign, exponent, decimals or leading zeros. */
+const BASE_UNITS = /^(0|[1-9][0-9]*)$/;
+const ZERO_ADDRESS = /^0x0{40}$/;
 
 export interface PolicyContext {
   network: Network;
-  /** Assets we can recognise on this network (address → symbol). */
+  /** Assets we can recognise on this network (address → symbol), with their EIP-712 domain when known. */
   knownAssets: readonly Asset[];
   /** Allowed assets, most preferred first. */
   allowedAssets: readonly AssetSymbol[];
@@ -50,6 +59,7 @@ export function decide(offers: readonly PaymentRequirements[], ctx: PolicyContex
 function judge(offer: PaymentRequirements, ctx: PolicyContext): Extract<Decision, { pay: true }> | string {
   if (offer.scheme !== "exact") return `scheme "${offer.scheme}" is not supported (only "exact")`;
   if (!EVM_ADDRESS.test(offer.payTo) || !EVM_ADDRESS.test(offer.asset)) return "the offer's payee or asset is not an EVM address";
+  if (ZERO_ADDRESS.test(offer.payTo)) return "the offer pays the zero address";
   if (offer.network !== ctx.network) {
     return `the offer is on network "${offer.network}" but this server pays only on "${ctx.network}" (TOKEN_METRICS_NETWORK)`;
   }
@@ -58,17 +68,38 @@ function judge(offer: PaymentRequirements, ctx: PolicyContext): Extract<Decision
   if (!ctx.allowedAssets.includes(asset.symbol)) {
     return `${asset.symbol} is not an allowed asset (TOKEN_METRICS_ASSETS is ${ctx.allowedAssets.join(",")})`;
   }
+  if (asset.unusable) return `${asset.symbol} cannot be paid: ${asset.unusable}`;
   if (ctx.payees && !ctx.payees.some((payee) => sameAddress(payee, offer.payTo))) {
     return `payee ${offer.payTo} is not in TOKEN_METRICS_PAYEES`;
   }
-  if (offer.maxTimeoutSeconds <= 0) return "the offer's validity window is not positive";
+  const domainProblem = domainMismatch(offer, asset);
+  if (domainProblem) return domainProblem;
+  if (!(offer.maxTimeoutSeconds >= MIN_AUTHORIZATION_SECONDS)) {
+    return `the offer's validity window (${offer.maxTimeoutSeconds} s) is shorter than the ${MIN_AUTHORIZATION_SECONDS} s a payment needs to settle`;
+  }
+  // BigInt() would throw on "1e4" or "17000.0" and read "" as 0: only canonical integers pass.
+  if (!BASE_UNITS.test(offer.maxAmountRequired)) return `the offer's amount ${JSON.stringify(offer.maxAmountRequired.slice(0, 40))} is not an integer in base units`;
   const amount = BigInt(offer.maxAmountRequired);
+  if (amount === 0n) return "the offer's amount is zero, which no honest price is";
   const max = ctx.maxPerCall[asset.symbol];
   if (max === undefined) return `${asset.symbol} has no per-call maximum in TOKEN_METRICS_MAX_PER_CALL, so it is never paid`;
   if (amount > max) {
     return `the price ${formatAmount(amount, asset)} is above the per-call maximum ${formatAmount(max, asset)} (TOKEN_METRICS_MAX_PER_CALL)`;
   }
   return { pay: true, offer, asset, amount };
+}
+
+/**
+ * The signature is made over the offer's EIP-712 domain (`extra.name`, `extra.version`): one that
+ * differs from the token's own can never verify on-chain, yet would hold budget until it expires.
+ */
+function domainMismatch(offer: PaymentRequirements, asset: Asset): string | undefined {
+  if (!asset.eip712) return undefined;
+  const extra = (offer.extra ?? {}) as { name?: unknown; version?: unknown };
+  if (extra.name !== asset.eip712.name || extra.version !== asset.eip712.version) {
+    return `the offer's EIP-712 domain (${JSON.stringify(extra.name)}, version ${JSON.stringify(extra.version)}) is not ${asset.symbol}'s own ("${asset.eip712.name}", version "${asset.eip712.version}"), so its signature could never settle`;
+  }
+  return undefined;
 }
 
 const sameAddress = (a: string, b: string) => {

@@ -1,30 +1,45 @@
 import type { Address, Hash, Hex } from "viem";
-import type { PaymentRecord } from "./book.js";
+import { dailyWindowStart, type PaymentRecord } from "./book.js";
 import type { Ledger } from "./ledger.js";
-import type { WalletReader } from "./wallet.js";
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-/** Clocks differ: an authorization is taken as expired only this long after its validBefore. */
-export const EXPIRY_MARGIN_SECONDS = 5;
+import type { ChainHead, WalletReader } from "./wallet.js";
 
 /**
- * Settles the fate of pending payments whose authorization has expired: the chain's
- * authorizationState says whether it was used (then it was paid) or not (then it never will be,
- * and its budget is released). Returns how many changed.
+ * How far the chain's own clock must be past an authorization's validBefore before it is taken
+ * as dead: the token refuses it from the first block at or after validBefore, and the margin
+ * covers a short reorg that could bring back an earlier block.
+ */
+export const EXPIRY_MARGIN_SECONDS = 5;
+
+/** Chain reads in flight at once: a large ledger is checked in bounded pages, not one burst. */
+const PAGE_SIZE = 25;
+
+/**
+ * Settles the fate of pending payments whose authorization the chain proves expired: at one block,
+ * whose timestamp is past validBefore (plus the margin), the nonce is either used (then it was
+ * paid) or unused (then it never can be, and its budget is released). The local clock is never
+ * asked: a clock running fast would release an authorization that can still settle. A payment
+ * released without such a proof (by an older version) and found used is counted again.
+ * Returns how many payments changed.
  */
 export async function releaseExpired(ledger: Ledger, wallet: WalletReader, authorizer: Address): Promise<number> {
-  const book = await ledger.sync();
-  const expired = book.select({ status: "pending" }).filter((payment) => payment.validBefore + EXPIRY_MARGIN_SECONDS < nowSeconds());
-  for (const payment of expired) {
-    const used = await wallet.authorizationUsed(payment.assetAddress as Address, (payment.payer ?? authorizer) as Address, payment.nonce as Hex);
-    await ledger.append({
-      ...identity(payment),
-      event: used ? "settled" : "released",
-      transaction: used ? "unknown" : undefined,
-      reason: used ? "reconciled: the authorization was used on-chain" : "reconciled: expired and never used on-chain",
-    });
+  const book = ledger.sync();
+  const pending = book.select({ status: "pending" });
+  const unproven = book.select({ status: "released" }).filter((payment) => !payment.proof);
+  if (pending.length === 0 && unproven.length === 0) return 0;
+  const head = await wallet.head();
+  const expired = pending.filter((payment) => BigInt(payment.validBefore + EXPIRY_MARGIN_SECONDS) < head.timestamp);
+  const verdicts = await checkAll([...expired, ...unproven], wallet, authorizer, head);
+  let changed = 0;
+  for (const { payment, used } of verdicts) {
+    if (used) {
+      ledger.append({ ...identity(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
+      changed++;
+    } else if (payment.status === "pending") {
+      ledger.append({ ...identity(payment), event: "released", reason: "reconciled: expired and never used on-chain", proof: `block ${head.number} at ${head.timestamp}` });
+      changed++;
+    }
   }
-  return expired.length;
+  return changed;
 }
 
 export interface Difference {
@@ -43,29 +58,47 @@ export interface ReconcileReport {
 }
 
 /**
- * Checks every payment of this wallet in the ledger against the chain: a settled one needs a
- * successful transaction and a used authorization; a pending one is resolved once expired.
+ * Checks this wallet's unresolved payments and those of the last 24 hours (the ones a budget
+ * still counts) against the chain: a settled one needs a used authorization and a successful
+ * transaction; a released one must be unused (if used, it is recorded as settled and counted
+ * again); a pending one is resolved once the chain proves it expired. Older resolved payments
+ * are not read again, so the time taken follows the recent activity, not the ledger's size.
  */
-export async function reconcile(ledger: Ledger, wallet: WalletReader, authorizer: Address): Promise<ReconcileReport> {
+export async function reconcile(ledger: Ledger, wallet: WalletReader, authorizer: Address, now = new Date()): Promise<ReconcileReport> {
   const resolved = await releaseExpired(ledger, wallet, authorizer);
-  const book = await ledger.sync();
+  const book = ledger.sync();
+  const since = dailyWindowStart(now);
+  const payments = book.select().filter((payment) => payment.status === "pending" || payment.signedAt >= since);
   const differences: Difference[] = [];
   let matching = 0;
-  const payments = book.select();
-  await Promise.all(
-    payments.map(async (payment) => {
-      const used = await wallet.authorizationUsed(payment.assetAddress as Address, (payment.payer ?? authorizer) as Address, payment.nonce as Hex);
-      const problem = await judge(payment, used, wallet);
-      if (problem) differences.push({ call: payment.call, endpoint: payment.endpoint, amount: `${payment.amount} ${payment.asset} base units`, problem });
-      else matching++;
-    }),
-  );
-  return { checked: payments.length, matching, resolved, stillPending: book.select({ status: "pending" }).length, differences };
+  const head = payments.length > 0 ? await wallet.head() : undefined;
+  for (const { payment, used } of await checkAll(payments, wallet, authorizer, head)) {
+    const problem = await judge(payment, used, wallet);
+    if (problem) differences.push({ call: payment.call, endpoint: payment.endpoint, amount: `${payment.amount} ${payment.asset} base units`, problem });
+    else matching++;
+    if (used && payment.status !== "settled") {
+      ledger.append({ ...identity(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
+    }
+  }
+  return { checked: payments.length, matching, resolved, stillPending: ledger.sync().select({ status: "pending" }).length, differences };
+}
+
+/** Whether each payment's authorization is used, read at one block, `PAGE_SIZE` reads at a time. */
+async function checkAll(payments: readonly PaymentRecord[], wallet: WalletReader, authorizer: Address, head?: ChainHead) {
+  const verdicts: Array<{ payment: PaymentRecord; used: boolean }> = [];
+  for (let start = 0; start < payments.length; start += PAGE_SIZE) {
+    const page = payments.slice(start, start + PAGE_SIZE);
+    const used = await Promise.all(
+      page.map((payment) => wallet.authorizationUsed(payment.assetAddress as Address, (payment.payer ?? authorizer) as Address, payment.nonce as Hex, head?.number)),
+    );
+    page.forEach((payment, i) => verdicts.push({ payment, used: used[i]! }));
+  }
+  return verdicts;
 }
 
 async function judge(payment: PaymentRecord, used: boolean, wallet: WalletReader): Promise<string | undefined> {
-  if (payment.status === "released") return used ? "recorded as never settled, but the authorization was used on-chain" : undefined;
-  if (payment.status === "pending") return used ? "still pending in the ledger, but already used on-chain" : undefined;
+  if (payment.status === "released") return used ? "recorded as never settled, but the authorization was used on-chain: now recorded as settled and counted" : undefined;
+  if (payment.status === "pending") return used ? "still pending in the ledger, but already used on-chain: now recorded as settled" : undefined;
   if (!used) return "recorded as settled, but the authorization is unused on-chain";
   if (!payment.transaction || payment.transaction === "unknown") return undefined;
   const status = await wallet.receiptStatus(payment.transaction as Hash);

@@ -1,13 +1,27 @@
 import type { ApiRequest } from "../api/request.js";
 
-/** What a settled payment cost and where to see it on-chain. */
+/** What a payment cost and where to see it on-chain. */
 export interface PaymentReceipt {
+  /** "settled": the server reported the transfer; "may have settled": sent, outcome unknown. */
+  status: "settled" | "may have settled";
   asset: string;
   /** Amount in the asset's units, as a decimal string ("0.017"). */
   amount: string;
   network: string;
   payTo: string;
+  /** The settlement transaction, or "unknown" when the server did not say. */
   transaction: string;
+}
+
+/**
+ * The sentence every failed call that spent (or may have spent) money ends with: the amount,
+ * the transaction when known, and that calling again pays again.
+ */
+export function moneySpent(payment: PaymentReceipt): string {
+  const money = `${payment.amount} ${payment.asset}`;
+  return payment.status === "settled"
+    ? `The payment of ${money} for this call settled (transaction ${payment.transaction}); calling again pays again.`
+    : `The payment of ${money} for this call was sent and may have settled; it counts against the budget until reconcile_payments resolves it (get_spending shows it). Calling again pays again.`;
 }
 
 /** A question put to the user before an expensive payment. */
@@ -24,6 +38,11 @@ export interface CallContext {
   confirm?: (question: PaymentQuestion) => Promise<boolean>;
   /** Resolves once the client was told, so no step arrives after the result. */
   progress?: (message: string) => Promise<void>;
+  /**
+   * Aborts when every caller waiting for this request has cancelled: a payment not yet sent then
+   * stops. Unlike the deadline (the `signal` argument), it never cuts a payment already sent.
+   */
+  cancel?: AbortSignal;
 }
 
 /** Sends a request through x402, paying at most once; resolves with the final response. */

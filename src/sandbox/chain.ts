@@ -67,6 +67,8 @@ export interface LocalChain {
 export interface StartChainOptions {
   /** Mine a block every N seconds like a real chain (Base: 2). Default: mine each transaction at once. */
   blockTimeSeconds?: number;
+  /** The chain's clock relative to this machine's, in seconds (e.g. -30: a server clock 30 s fast). */
+  clockOffsetSeconds?: number;
 }
 
 // anvil's well-known dev keys (mnemonic "test test ... junk"); public test keys, never real money.
@@ -118,7 +120,7 @@ export function createLocalNonceManager(): NonceManager {
 
 export async function startChain(options: StartChainOptions = {}): Promise<LocalChain> {
   // Compiling (~1.5 s, mostly loading solc) overlaps with anvil's start.
-  const [started, compiled] = await Promise.allSettled([spawnAnvil(), compileTokenContract()]);
+  const [started, compiled] = await Promise.allSettled([spawnAnvil(options.clockOffsetSeconds ?? 0), compileTokenContract()]);
   if (started.status === "rejected") throw started.reason;
   const anvil = started.value;
   try {
@@ -241,9 +243,11 @@ function anvilBinaryPath(): string {
   return join(dirname(packageJson), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
 }
 
-async function spawnAnvil(): Promise<AnvilProcess> {
+async function spawnAnvil(clockOffsetSeconds: number): Promise<AnvilProcess> {
+  // anvil's blocks follow the machine's clock from the genesis timestamp on, so an offset there shifts them all.
+  const clock = clockOffsetSeconds === 0 ? [] : ["--timestamp", String(Math.floor(Date.now() / 1000) + clockOffsetSeconds)];
   // Port 0: anvil binds a free port itself and prints it, so there is no pick-then-bind race.
-  const child = spawn(anvilBinaryPath(), ["--chain-id", String(LOCAL_CHAIN_ID), "--host", "127.0.0.1", "--port", "0"], {
+  const child = spawn(anvilBinaryPath(), ["--chain-id", String(LOCAL_CHAIN_ID), "--host", "127.0.0.1", "--port", "0", ...clock], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   // No pid: the spawn itself failed; "error" follows and there is nothing to track or kill.

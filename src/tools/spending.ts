@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
-import { startOfUtcDay, type PaymentBook } from "../payer/book.js";
+import { dailyWindowStart, type PaymentBook } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
@@ -18,7 +18,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
     {
       title: "Wallet status",
       description:
-        "Free, no payment. The paying wallet's address and network, its USDC/TMAI balances read from the chain, what was spent (settled or in flight) this session and today (UTC), and the limits in force. Use before paid calls or when a payment fails.",
+        "Free, no payment. The paying wallet's address and network, its USDC/TMAI balances read from the chain, what was spent (settled or in flight) this session and in the last 24 hours, and the limits in force. Use before paid calls or when a payment fails.",
       inputSchema: {},
       annotations: { title: "Wallet status", ...FREE, openWorldHint: true },
     },
@@ -36,7 +36,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
         network: config.network,
         balances,
         spentThisSession: summary.spentThisSession,
-        spentToday: summary.spentToday,
+        spentLast24h: summary.spentLast24h,
         budgets: summary.budgets,
         limits: { assets: payer.policy.allowedAssets, maxPerCall: config.maxPerCall, confirmAbove: config.confirmAbove, payees: config.payees ?? "any" },
         ledger: services.ledger.path,
@@ -62,7 +62,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
     {
       title: "Reconcile payments with the chain",
       description:
-        "Free, no payment. Checks every payment of this wallet in the ledger against the chain (settlement receipts, EIP-3009 authorization state), resolves expired in-flight payments, and reports any difference.",
+        "Free, no payment. Checks this wallet's unresolved payments and those of the last 24 hours against the chain (settlement receipts, EIP-3009 authorization state), resolves in-flight payments the chain proves expired, records payments found settled, and reports any difference.",
       inputSchema: {},
       annotations: { title: "Reconcile payments with the chain", ...FREE, openWorldHint: true },
     },
@@ -94,7 +94,7 @@ export async function spendingSummary(services: Services) {
   const units = (amount: bigint, asset: string) => formatUnits(amount, decimalsOf(asset));
   const mapUnits = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).map(([asset, amount]) => [asset, units(amount, asset)]));
   const book = await ledger.sync();
-  const today = startOfUtcDay();
+  const last24h = dailyWindowStart();
   const assets = payer?.policy.allowedAssets ?? [];
   const committed = (filter: CommittedFilter) =>
     Object.fromEntries(assets.map((asset) => [asset, units(book.committed(asset, filter), asset)]));
@@ -119,10 +119,13 @@ export async function spendingSummary(services: Services) {
   }
   return {
     spentThisSession: committed({ session: ledger.session }),
-    spentToday: committed({ since: today }),
+    spentLast24h: committed({ since: last24h }),
     totals: { settled: mapUnits(settled), inFlight: mapUnits(pending) },
     byEndpoint: Object.fromEntries([...perEndpoint].map(([endpoint, row]) => [endpoint, { calls: row.calls, ...mapUnits(row.amounts) }])),
-    budgets: { session: budget(payer?.limits.session ?? {}, { session: ledger.session }), daily: budget(payer?.limits.daily ?? {}, { since: today }) },
+    budgets: { session: budget(payer?.limits.session ?? {}, { session: ledger.session }), daily: budget(payer?.limits.daily ?? {}, { since: last24h }) },
+    ...(ledger.unreadableLines > 0
+      ? { ledgerWarning: `${ledger.unreadableLines} line(s) of ${ledger.path} are unreadable (a crash mid-write or an edit) and were ignored; see the server log` }
+      : {}),
     recent: book
       .select()
       .sort((a, b) => b.signedAt.getTime() - a.signedAt.getTime())
