@@ -31,6 +31,12 @@ export interface Config {
   sessionBudget: AmountPerAsset;
   dailyBudget: AmountPerAsset;
   confirmAbove: AmountPerAsset;
+  /** How long a person may take to approve a payment (ms); not counted in `timeoutMs`. */
+  approvalTimeoutMs: number;
+  /** Daily budgets of authenticated clients, by client name. */
+  clientBudgets: Readonly<Record<string, AmountPerAsset>>;
+  /** Paid calls in a row without data that stop payments, and for how long (ms). */
+  breaker: { failures: number; cooldownMs: number };
   /** Serve Streamable HTTP instead of stdio (`--http`). */
   http?: HttpConfig;
 }
@@ -153,6 +159,25 @@ const envSchema = z.object({
   TOKEN_METRICS_SESSION_BUDGET: amountList.default({}),
   TOKEN_METRICS_DAILY_BUDGET: amountList.default(DEFAULT_DAILY_BUDGET),
   TOKEN_METRICS_CONFIRM_ABOVE: amountList.default({}),
+  TOKEN_METRICS_APPROVAL_TIMEOUT_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
+  TOKEN_METRICS_CLIENT_BUDGETS: z
+    .string()
+    .transform((value, ctx) => {
+      const budgets: Record<string, AmountPerAsset> = {};
+      for (const item of csv(value)) {
+        const match = /^([A-Za-z0-9._@-]+):(.+)$/.exec(item);
+        const amount = match ? amountList.safeParse(match[2]!) : undefined;
+        if (!match || !amount?.success) {
+          ctx.addIssue({ code: "custom", message: `"${item}" is not "<client>:<amount> <asset>", e.g. "alice:1 USDC"` });
+          return z.NEVER;
+        }
+        budgets[match[1]!] = { ...budgets[match[1]!], ...amount.data };
+      }
+      return budgets;
+    })
+    .default({}),
+  TOKEN_METRICS_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(3),
+  TOKEN_METRICS_BREAKER_COOLDOWN_S: z.coerce.number().int().min(1).max(86_400).default(300),
   TOKEN_METRICS_HTTP: z.enum(["true", "false", "1", "0"]).optional(),
   TOKEN_METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(3402),
   TOKEN_METRICS_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
@@ -222,6 +247,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     sessionBudget: e.TOKEN_METRICS_SESSION_BUDGET,
     dailyBudget: e.TOKEN_METRICS_DAILY_BUDGET,
     confirmAbove: e.TOKEN_METRICS_CONFIRM_ABOVE,
+    approvalTimeoutMs: e.TOKEN_METRICS_APPROVAL_TIMEOUT_MS,
+    clientBudgets: e.TOKEN_METRICS_CLIENT_BUDGETS,
+    breaker: { failures: e.TOKEN_METRICS_BREAKER_FAILURES, cooldownMs: e.TOKEN_METRICS_BREAKER_COOLDOWN_S * 1000 },
     http:
       e.TOKEN_METRICS_HTTP === "true" || e.TOKEN_METRICS_HTTP === "1"
         ? {

@@ -3,6 +3,7 @@ import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } fro
 import { httpFailure, networkFailure, notConfigured, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
 import { log } from "../log.js";
 import { ResponseCache } from "./cache.js";
+import { Deadline } from "./deadline.js";
 import { jsonHeaders, type ApiRequest } from "./request.js";
 import { sendWithRetries } from "./retry.js";
 
@@ -69,11 +70,14 @@ export class TokenMetricsClient {
   }
 
   private async fetch(request: ApiRequest, context: CallContext): Promise<ApiResult & { bytes: number }> {
-    const timeout = AbortSignal.timeout(this.config.timeoutMs);
+    const deadline = new Deadline(this.config.timeoutMs);
+    const timeout = deadline.signal;
     const cancel = context.cancel;
     try {
       const { response, attempts, payment } =
-        this.mode === "api-key" ? await this.sendWithKey(request, cancel ? AbortSignal.any([cancel, timeout]) : timeout) : await this.payer!(request, timeout, context);
+        this.mode === "api-key"
+          ? await this.sendWithKey(request, cancel ? AbortSignal.any([cancel, timeout]) : timeout)
+          : await this.payer!(request, timeout, { ...context, pauseDeadline: () => deadline.pause() });
       const { body, bytes } = await readJson(response).catch((error: unknown) => {
         throw withPayment(error, payment);
       });
@@ -88,6 +92,8 @@ export class TokenMetricsClient {
       if (error instanceof TypeError) throw networkFailure(this.config.apiBaseUrl, error);
       log.error(`call to ${request.path} failed: ${error instanceof Error ? error.message : String(error)}`);
       throw new ToolFailure(`Internal error while calling ${request.path}; details are in the server log. get_spending shows any payment the call made.`);
+    } finally {
+      deadline.clear();
     }
   }
 

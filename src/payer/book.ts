@@ -11,6 +11,7 @@ export interface PaymentRecord {
   call: string;
   session: string;
   payer?: string;
+  client?: string;
   endpoint: string;
   network: string;
   asset: string;
@@ -48,6 +49,8 @@ export class PaymentBook {
   private readonly bySession = new Map<string, Map<string, bigint>>();
   /** The same by time slot of the signature (WINDOW_SLOT_MS), for the rolling daily window. */
   private readonly bySlot = new Map<number, Map<string, bigint>>();
+  /** The same again per authenticated client, for per-client daily budgets. */
+  private readonly byClientSlot = new Map<string, Map<number, Map<string, bigint>>>();
   private lastSlot = 0;
 
   apply(entry: LedgerEntry): void {
@@ -57,6 +60,7 @@ export class PaymentBook {
         call: entry.call,
         session: entry.session,
         payer: entry.payer,
+        client: entry.client,
         endpoint: entry.endpoint,
         network: entry.network,
         asset: entry.asset,
@@ -96,15 +100,17 @@ export class PaymentBook {
    * moment is rounded down to its time slot, so a window counts a little more, never less: at
    * most one slot (15 min) of extra history, looked up in a bounded number of steps.
    */
-  committed(asset: string, filter: { session: string } | { since: Date }): bigint {
+  committed(asset: string, filter: { session: string } | { since: Date; client?: string }): bigint {
     if ("session" in filter) return this.bySession.get(filter.session)?.get(asset) ?? 0n;
+    const slots = filter.client === undefined ? this.bySlot : this.byClientSlot.get(filter.client);
+    if (!slots) return 0n;
     const first = slotOf(filter.since);
     let total = 0n;
     // Whichever is shorter: the slots of the window, or every slot seen (a clock far ahead).
-    if (this.lastSlot - first <= this.bySlot.size) {
-      for (let slot = first; slot <= this.lastSlot; slot++) total += this.bySlot.get(slot)?.get(asset) ?? 0n;
+    if (this.lastSlot - first <= slots.size) {
+      for (let slot = first; slot <= this.lastSlot; slot++) total += slots.get(slot)?.get(asset) ?? 0n;
     } else {
-      for (const [slot, totals] of this.bySlot) if (slot >= first) total += totals.get(asset) ?? 0n;
+      for (const [slot, totals] of slots) if (slot >= first) total += totals.get(asset) ?? 0n;
     }
     return total;
   }
@@ -119,6 +125,11 @@ export class PaymentBook {
     addTo(this.bySession, payment.session, payment.asset, delta);
     const slot = slotOf(payment.signedAt);
     addTo(this.bySlot, slot, payment.asset, delta);
+    if (payment.client !== undefined) {
+      const slots = this.byClientSlot.get(payment.client) ?? new Map<number, Map<string, bigint>>();
+      addTo(slots, slot, payment.asset, delta);
+      this.byClientSlot.set(payment.client, slots);
+    }
     this.lastSlot = Math.max(this.lastSlot, slot);
   }
 

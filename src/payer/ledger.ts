@@ -19,6 +19,8 @@ export interface LedgerEntry {
   session: string;
   /** The paying wallet's address. */
   payer?: string;
+  /** The authenticated client that made the call, when there is one (HTTP with tokens or OAuth). */
+  client?: string;
   /** One tool call; all its events share it. */
   call: string;
   endpoint: string;
@@ -256,6 +258,7 @@ function linesToRestore(known: PaymentRecord, fresh: PaymentRecord | undefined):
     session: known.session,
     call: known.call,
     payer: known.payer,
+    client: known.client,
     endpoint: known.endpoint,
     network: known.network,
     asset: known.asset,

@@ -10,7 +10,9 @@ import { jsonHeaders } from "../api/request.js";
 import { sendWithRetries } from "../api/retry.js";
 import type { AmountPerAsset, Config } from "../config.js";
 import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
+import { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
+import { readPause } from "./pause.js";
 import { readChallenge } from "./challenge.js";
 import type { Ledger } from "./ledger.js";
 import { decide, formatAmount, type PolicyContext } from "./policy.js";
@@ -36,7 +38,12 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   if (!config.privateKey) throw new Error("createPayer needs TOKEN_METRICS_PRIVATE_KEY");
   const account = privateKeyToAccount(config.privateKey.reveal() as Hex);
   const policy = policyFor(config);
-  const limits: BudgetLimits = { session: toBaseUnits(config.sessionBudget), daily: toBaseUnits(config.dailyBudget) };
+  const limits: BudgetLimits = {
+    session: toBaseUnits(config.sessionBudget),
+    daily: toBaseUnits(config.dailyBudget),
+    perClient: Object.fromEntries(Object.entries(config.clientBudgets).map(([client, amounts]) => [client, toBaseUnits(amounts)])),
+  };
+  const breaker = new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs);
   const confirmAbove = toBaseUnits(config.confirmAbove);
   const preferred = policy.allowedAssets[0];
   ledger.ownedBy({ payer: account.address, network: config.network });
@@ -54,12 +61,13 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
    * process can overspend it. Signing happens before the lock (it commits nothing: a signature
    * that is never sent cannot be settled) to keep the lock short under concurrency.
    */
-  async function reserveAndSign(call: string, endpoint: string, asset: Asset, amount: bigint, money: Money, offer: PaymentRequirements, x402Version: number) {
+  async function reserveAndSign(call: string, endpoint: string, client: string | undefined, asset: Asset, amount: bigint, money: Money, offer: PaymentRequirements, x402Version: number) {
     const { header, nonce, validBefore } = takePresigned(offer) ?? (await sign(offer, x402Version));
-    const signed = { call, endpoint, network: config.network, payer: account.address, ...money, nonce, validBefore };
+    const signed = { call, endpoint, network: config.network, payer: account.address, ...(client === undefined ? {} : { client }), ...money, nonce, validBefore };
     const attempt = () =>
       ledger.exclusive(async () => {
-        const refusal = budgetRefusal(await ledger.sync(), asset, amount, limits, ledger.session);
+        // Read under the lock too: a pause set by another process stops this very payment.
+        const refusal = pausedReason(ledger.path) ?? budgetRefusal(ledger.sync(), asset, amount, limits, ledger.session, client);
         if (refusal) return { refusal };
         await ledger.append({ ...signed, event: "signed" });
         return { header, signed };
@@ -116,7 +124,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         );
     const priceKey = `${request.method} ${request.path}`;
     const call = randomUUID();
-    const base = { call, endpoint: request.path, network: config.network, payer: account.address };
+    const base = { call, endpoint: request.path, network: config.network, payer: account.address, ...(context.client === undefined ? {} : { client: context.client }) };
     const refuse = (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
       ledger.append({ ...base, event: "refused", reason });
       log.warn(`refused to pay for ${request.path}: ${reason}`);
@@ -125,6 +133,8 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
 
     /** Policy, approval, budget, one signature, the paid request, the ledger: one payment per call, ever. */
     const payOnce = async (offers: PaymentRequirements[], x402Version: number, upFront: boolean): Promise<Outcome> => {
+      const stop = pausedReason(ledger.path) ?? breaker.refusal();
+      if (stop) throw refuse(stop);
       const decision = decide(offers, await policyReady());
       if (!decision.pay) throw refuse(decision.reason);
       const { offer, asset, amount } = decision;
@@ -138,12 +148,15 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
             `Payment refused, nothing was signed: ${money.display} is above the approval threshold ${question.threshold} and this MCP client cannot ask you to approve payments. Raise TOKEN_METRICS_CONFIRM_ABOVE (e.g. "${formatAmount(amount, asset)}") to allow such calls.`,
           );
         }
-        if (!(await context.confirm(question))) throw refuse(`declined by the user (${money.display})`);
+        // A person's time to answer is not the API's: the call's time limit waits while they think.
+        const resumeDeadline = context.pauseDeadline?.();
+        const approved = await context.confirm(question).finally(() => resumeDeadline?.());
+        if (!approved) throw refuse(`declined by the user (${money.display})`);
       }
 
       if (stopped()) throw refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
       ledger.append({ ...base, ...money, event: "offered", ...(upFront ? { reason: "known price, paid up front" } : {}) });
-      const reserved = await reserveAndSign(call, request.path, asset, amount, money, offer, x402Version);
+      const reserved = await reserveAndSign(call, request.path, context.client, asset, amount, money, offer, x402Version);
       if ("refusal" in reserved) throw refuse(reserved.refusal!);
       const { header, signed } = reserved;
       if (stopped()) {
@@ -171,11 +184,15 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       } catch (error) {
         const reason = error instanceof ToolFailure ? error.message : `no complete answer after the payment was sent: ${error instanceof Error ? error.message : String(error)}`;
         ledger.append({ ...signed, event: "failed", reason });
+        breaker.paidWithoutData();
         throw new ToolFailure(`${reason} ${moneySpent(receipt("may have settled"))} It is not retried automatically.`);
       }
       const response = new Response(body, { status: paid.response.status, statusText: paid.response.statusText, headers: paid.response.headers });
       const settlement = settlementOf(response);
-      if (!response.ok) knownPrices.delete(priceKey);
+      if (!response.ok) {
+        knownPrices.delete(priceKey);
+        breaker.paidWithoutData();
+      } else breaker.paidWithData();
       if (!response.ok && !settlement) {
         const again = response.status === 402 ? await readChallenge(response).catch(() => undefined) : undefined;
         const reason = again?.error ?? `HTTP ${response.status} after the payment was sent`;
@@ -290,6 +307,14 @@ async function withContractFacts(policy: PolicyContext, wallet: WalletReader): P
     }),
   );
   return { ...policy, knownAssets };
+}
+
+/** Why payments are stopped by the kill switch (`token-metrics-x402-mcp pause`), if they are. */
+function pausedReason(ledgerPath: string): string | undefined {
+  const state = readPause(ledgerPath);
+  return state.paused
+    ? `payments are paused (since ${state.since}): ${state.reason}. A person can resume them with "token-metrics-x402-mcp resume"; no tool can`
+    : undefined;
 }
 
 /** A redirect could move a paid request to another host: refuse rather than follow. */

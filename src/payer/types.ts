@@ -43,6 +43,13 @@ export interface CallContext {
    * stops. Unlike the deadline (the `signal` argument), it never cuts a payment already sent.
    */
   cancel?: AbortSignal;
+  /** The authenticated client making the call (a token's name, a JWT's subject), for its own budget. */
+  client?: string;
+  /**
+   * Stops the API time limit while a person is asked to approve, so the time they take is not
+   * network time; resolves its pause when the returned function is called.
+   */
+  pauseDeadline?: () => () => void;
 }
 
 /** Sends a request through x402, paying at most once; resolves with the final response. */
