@@ -7,7 +7,8 @@
  * itself `vm.etch`es it at the canonical address). Its EIP-712 domain separator is recomputed when
  * block.chainid differs from the one cached at build time, so it signs for 84532 correctly.
  * The proxy is our own minimal contract (contracts/X402ExactPermit2Proxy.sol): no npm package ships
- * the real one's bytecode.
+ * the real one's bytecode. Multicall3's tryAggregate (contracts/Multicall3Subset.sol) comes along:
+ * @x402/evm's facilitator uses it to tell a missing Permit2 allowance from other failures.
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -19,6 +20,9 @@ import { compileSandboxContract } from "./token-contract.js";
 // The addresses come from @x402/evm itself, so the sandbox places the code where its clients and
 // facilitator look (the proxy is the spender every x402 exact Permit2 signature names).
 export { PERMIT2_ADDRESS, x402ExactPermit2ProxyAddress };
+
+/** Multicall3, same address on every chain; @x402/evm hard-codes it for its diagnostic reads. */
+export const MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11";
 
 const PERMIT2_PACKAGE = "@uniswap/v4-periphery";
 const PERMIT2_FILE = "lib/permit2/test/utils/DeployPermit2.sol";
@@ -32,12 +36,20 @@ async function permit2RuntimeCode(): Promise<Hex> {
   return `0x${match[1]}`;
 }
 
-/** Places Permit2 and the x402 exact Permit2 proxy; resolves once both answer with code. */
+/** Places Permit2, the x402 exact Permit2 proxy and Multicall3; resolves once all answer with code. */
 export async function installPermit2(testClient: TestClient, publicClient: PublicClient): Promise<void> {
-  const [permit2Code, proxy] = await Promise.all([permit2RuntimeCode(), compileSandboxContract("X402ExactPermit2Proxy")]);
-  await testClient.setCode({ address: PERMIT2_ADDRESS, bytecode: permit2Code });
-  await testClient.setCode({ address: x402ExactPermit2ProxyAddress, bytecode: proxy.deployedBytecode });
-  for (const address of [PERMIT2_ADDRESS, x402ExactPermit2ProxyAddress]) {
+  const [permit2Code, proxy, multicall] = await Promise.all([
+    permit2RuntimeCode(),
+    compileSandboxContract("X402ExactPermit2Proxy"),
+    compileSandboxContract("Multicall3Subset"),
+  ]);
+  const codeByAddress = new Map<Hex, Hex>([
+    [PERMIT2_ADDRESS, permit2Code],
+    [x402ExactPermit2ProxyAddress, proxy.deployedBytecode],
+    [MULTICALL3_ADDRESS, multicall.deployedBytecode],
+  ]);
+  for (const [address, bytecode] of codeByAddress) await testClient.setCode({ address, bytecode });
+  for (const address of codeByAddress.keys()) {
     const code = await publicClient.getCode({ address });
     if (!code || code === "0x") throw new Error(`No code at ${address} after anvil_setCode`);
   }

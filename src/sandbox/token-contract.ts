@@ -1,6 +1,6 @@
 /**
- * Compiles the sandbox's contracts (contracts/*.sol: the EIP-3009 token, the plain ERC-20 and the x402
- * exact Permit2 proxy) with solc-js, in one solc run per process.
+ * Compiles the sandbox's contracts (contracts/*.sol: the EIP-3009 token, the plain ERC-20, the x402
+ * exact Permit2 proxy and a Multicall3 subset) with solc-js, in one solc run per process.
  * Compiling at run time keeps the Solidity source the single truth (no committed bytecode to drift).
  */
 import { existsSync } from "node:fs";
@@ -18,7 +18,7 @@ export interface CompiledContract {
 }
 
 /** The contracts in src/sandbox/contracts, one per file of the same name. */
-export type SandboxContractName = "Eip3009Token" | "SandboxErc20" | "X402ExactPermit2Proxy";
+export type SandboxContractName = "Eip3009Token" | "SandboxErc20" | "X402ExactPermit2Proxy" | "Multicall3Subset";
 
 /**
  * The functions TypeScript calls on the token, typed for viem's inference (a compiled ABI is only
