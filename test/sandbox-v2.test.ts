@@ -7,12 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentRequired } from "@x402/core/types";
-import { PERMIT2_ADDRESS, getPermit2AllowanceReadParams } from "@x402/evm";
+import { PERMIT2_ADDRESS, createPermit2ApprovalTx, getPermit2AllowanceReadParams } from "@x402/evm";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { createWalletClient, getAddress, http, parseAbi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { compileSandboxContract } from "../src/sandbox/token-contract.js";
 
 const NETWORK = "eip155:84532";
 const BASE_SEPOLIA_USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
@@ -31,12 +32,20 @@ describe("sandbox in x402 v2 mode", () => {
   let payTo: Address;
   /** fetch that pays 402s like any @x402/fetch user would, with the sandbox's payer key. */
   let payingFetch: typeof fetch;
+  /** Every PAYMENT-SIGNATURE header @x402/fetch sent, in order, so a test can replay one. */
+  const sentPayments: string[] = [];
 
   const url = (path: string) => `${sandbox.info.apiBaseUrl}${path}`;
   const balances = async (asset: Address) => ({
     payer: await sandbox.chain.balanceOf(asset, payer),
     payTo: await sandbox.chain.balanceOf(asset, payTo),
   });
+  const payerWallet = () =>
+    createWalletClient({
+      account: privateKeyToAccount(sandbox.info.payerPrivateKey as Hex),
+      chain: sandbox.chain.chain,
+      transport: http(sandbox.chain.rpcUrl),
+    });
   const unpaid = async (headers: Record<string, string> = {}) => {
     const response = await fetch(url(PAID_PATH), { headers: { ...X402_HEADERS, ...headers } });
     const header = response.headers.get("payment-required");
@@ -53,7 +62,12 @@ describe("sandbox in x402 v2 mode", () => {
     registerExactEvmScheme(client, { signer: account, networks: [NETWORK] });
     // The client's default spend controls allow only its built-in assets (USDC); TMAI is opted in.
     client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: tmai, maxAmountPerPayment: TMAI_PRICE.toString() }] });
-    payingFetch = wrapFetchWithPayment(fetch, client);
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const payment = input instanceof Request ? input.headers.get("payment-signature") : null;
+      if (payment) sentPayments.push(payment);
+      return fetch(input, init);
+    };
+    payingFetch = wrapFetchWithPayment(recordingFetch, client);
   });
 
   after(async () => {
@@ -66,6 +80,21 @@ describe("sandbox in x402 v2 mode", () => {
     assert.equal(sandbox.info.facilitatorUrl, undefined);
     assert.equal(getAddress(sandbox.info.assets.usdc), BASE_SEPOLIA_USDC);
     assert.equal(sandbox.chain.tokens.tmai.transferMethod, "permit2");
+  });
+
+  test("TMAI's contract is a plain ERC-20: no EIP-3009, no EIP-2612 permit", async () => {
+    const { abi } = await compileSandboxContract("SandboxErc20");
+    const functions = new Set(abi.flatMap((item) => (item.type === "function" ? [item.name] : [])));
+    for (const name of ["transfer", "transferFrom", "approve", "allowance", "balanceOf", "decimals"]) assert.ok(functions.has(name), name);
+    for (const name of ["transferWithAuthorization", "receiveWithAuthorization", "permit", "nonces", "DOMAIN_SEPARATOR"]) {
+      assert.ok(!functions.has(name), name);
+    }
+    const decimals = await sandbox.chain.publicClient.readContract({
+      address: tmai,
+      abi: parseAbi(["function decimals() view returns (uint8)"]),
+      functionName: "decimals",
+    });
+    assert.equal(decimals, 18);
   });
 
   test("an unpaid call gets 402 with a PAYMENT-REQUIRED header: v2, CAIP-2, both assets, the asked-for one first", async () => {
@@ -114,6 +143,16 @@ describe("sandbox in x402 v2 mode", () => {
     assert.equal(now.payer, before.payer - USDC_PRICE);
     assert.equal(now.payTo, before.payTo + USDC_PRICE);
     assert.equal(sandbox.settledCount(), settledBefore + 1);
+    assert.equal(sandbox.api.requests.at(-1)?.hasPaymentHeader, true);
+  });
+
+  test("concurrent USDC payments all settle, each for exactly the price", async () => {
+    const before = await balances(usdc);
+    const responses = await Promise.all(Array.from({ length: 8 }, () => payingFetch(url(PAID_PATH), { headers: X402_HEADERS })));
+    assert.deepEqual(responses.map((response) => response.status), Array(8).fill(200));
+    const now = await balances(usdc);
+    assert.equal(now.payer, before.payer - 8n * USDC_PRICE);
+    assert.equal(now.payTo, before.payTo + 8n * USDC_PRICE);
   });
 
   test("TMAI through Permit2: refused while Permit2 has no allowance (nothing moves), settled once approved", async () => {
@@ -133,11 +172,7 @@ describe("sandbox in x402 v2 mode", () => {
     // The one-time approval a wallet sends before paying a plain ERC-20 through x402 (gas in ETH).
     // @x402/evm's createPermit2ApprovalTx(token) builds approve(Permit2, MAX_UINT256); an exact
     // allowance shows the payment takes no more than the price.
-    const wallet = createWalletClient({
-      account: privateKeyToAccount(sandbox.info.payerPrivateKey as Hex),
-      chain: sandbox.chain.chain,
-      transport: http(sandbox.chain.rpcUrl),
-    });
+    const wallet = payerWallet();
     const approval = await wallet.writeContract({ address: tmai, abi: approveAbi, functionName: "approve", args: [PERMIT2_ADDRESS, TMAI_PRICE] });
     assert.equal((await sandbox.chain.publicClient.waitForTransactionReceipt({ hash: approval })).status, "success");
     assert.equal(await allowance(), TMAI_PRICE);
@@ -154,6 +189,40 @@ describe("sandbox in x402 v2 mode", () => {
     assert.equal(await allowance(), 0n);
     // 10% below the USDC price in USD terms (both tokens count as $1 in the sandbox).
     assert.equal(TMAI_PRICE * 10n * 10n ** 6n, USDC_PRICE * 9n * 10n ** 18n);
+  });
+
+  test("a Permit2 payment refused for lack of allowance stays valid: it settles once an allowance exists", async () => {
+    // Unlike a failed EIP-3009 transfer, nothing on chain voids it: a payer must count it as possibly
+    // spent until its deadline (or until Permit2's nonce bitmap shows its nonce used).
+    const refusedBeforeApproval = sentPayments.at(-2);
+    assert.ok(refusedBeforeApproval);
+    const wallet = payerWallet();
+    const approval = await wallet.writeContract({ address: tmai, abi: approveAbi, functionName: "approve", args: [PERMIT2_ADDRESS, TMAI_PRICE] });
+    await sandbox.chain.publicClient.waitForTransactionReceipt({ hash: approval });
+    const start = await balances(tmai);
+    const response = await fetch(url(PAID_PATH), { headers: { ...X402_HEADERS, "payment-signature": refusedBeforeApproval } });
+    assert.equal(response.status, 200);
+    const now = await balances(tmai);
+    assert.equal(now.payer, start.payer - TMAI_PRICE);
+    assert.equal(now.payTo, start.payTo + TMAI_PRICE);
+  });
+
+  test("a replayed PAYMENT-SIGNATURE (EIP-3009 or Permit2) is refused and moves nothing", async () => {
+    // An unlimited Permit2 allowance, as wallets usually give it, so only the used nonce can stop a replay.
+    const approval = await payerWallet().sendTransaction(createPermit2ApprovalTx(tmai));
+    await sandbox.chain.publicClient.waitForTransactionReceipt({ hash: approval });
+    const settled = [sentPayments[0], sentPayments.at(-2), sentPayments.at(-1)]; // first USDC, both TMAI
+    const start = { usdc: await balances(usdc), tmai: await balances(tmai) };
+    const errors: (string | undefined)[] = [];
+    for (const payment of settled) {
+      assert.ok(payment);
+      const response = await fetch(url(PAID_PATH), { headers: { ...X402_HEADERS, "payment-signature": payment } });
+      assert.equal(response.status, 402);
+      errors.push(decodePaymentRequiredHeader(response.headers.get("payment-required") ?? "").error);
+    }
+    // @x402/evm names a used EIP-3009 nonce, but a used Permit2 nonce only as a failed simulation.
+    assert.deepEqual(errors, ["invalid_exact_evm_nonce_already_used", "permit2_simulation_failed", "permit2_simulation_failed"]);
+    assert.deepEqual({ usdc: await balances(usdc), tmai: await balances(tmai) }, start);
   });
 });
 

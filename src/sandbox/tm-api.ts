@@ -1,8 +1,9 @@
 /**
  * The sandbox's Token Metrics look-alike: the real API's paths, envelope, auth rules and query
  * semantics over deterministic fixtures. x402 requests (`x-coinbase-402: true`) pass through an
- * optional payment gate, a plain express middleware (the sandbox plugs x402-express or @x402/express in there), so
- * the data handlers never know how a call was paid for. Nothing is written to stdout.
+ * optional payment gate, a plain express middleware (the sandbox plugs x402-express, or
+ * @x402/express in v2 mode, in there), so the data handlers never know how a call was paid for.
+ * Nothing is written to stdout.
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { STATUS_CODES, createServer } from "node:http";
