@@ -110,6 +110,7 @@ describe("sandbox in x402 v2 mode", () => {
       { scheme: "exact", network: NETWORK, asset: BASE_SEPOLIA_USDC, amount: USDC_PRICE.toString(), payTo },
     );
     assert.deepEqual(first?.extra, { name: "USDC", version: "2" });
+    assert.deepEqual(challenge.accepts.map((offer) => offer.maxTimeoutSeconds), [60, 60]); // as in v1
     assert.deepEqual(
       { network: second?.network, asset: second?.asset, amount: second?.amount, method: second?.extra?.assetTransferMethod },
       { network: NETWORK, asset: tmai, amount: TMAI_PRICE.toString(), method: "permit2" },
@@ -244,11 +245,12 @@ describe("sandbox in x402 v1 mode (the default)", () => {
     const response = await fetch(`${sandbox.info.apiBaseUrl}${PAID_PATH}`, { headers: X402_HEADERS });
     assert.equal(response.status, 402);
     assert.equal(response.headers.get("payment-required"), null);
-    const body = (await response.json()) as { x402Version: number; accepts: { network: string; maxAmountRequired: string; asset: string }[] };
+    type V1Offer = { network: string; maxAmountRequired: string; asset: string; maxTimeoutSeconds: number };
+    const body = (await response.json()) as { x402Version: number; accepts: V1Offer[] };
     assert.equal(body.x402Version, 1);
     assert.deepEqual(
-      body.accepts.map(({ network, maxAmountRequired, asset }) => ({ network, maxAmountRequired, asset: getAddress(asset) })),
-      [{ network: "base-sepolia", maxAmountRequired: USDC_PRICE.toString(), asset: BASE_SEPOLIA_USDC }],
+      body.accepts.map(({ network, maxAmountRequired, asset, maxTimeoutSeconds }) => ({ network, maxAmountRequired, asset: getAddress(asset), maxTimeoutSeconds })),
+      [{ network: "base-sepolia", maxAmountRequired: USDC_PRICE.toString(), asset: BASE_SEPOLIA_USDC, maxTimeoutSeconds: 60 }],
     );
   });
 });

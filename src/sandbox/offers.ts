@@ -9,6 +9,12 @@ import { TMAI_DISCOUNT, USD_PRICE_BY_PATH } from "../catalog/prices.js";
 
 export type PaymentToken = "usdc" | "tmai";
 
+/**
+ * How long a signed payment may wait for settlement (`maxTimeoutSeconds`): x402-express 1.x's
+ * default, set explicitly so v2 (whose default is 300) offers the same window as v1.
+ */
+export const OFFER_TIMEOUT_SECONDS = 60;
+
 /** A paid route as the x402 middlewares key it ("GET /v2/trading-signals"), with its USD price. */
 export interface PaidRoute {
   route: string;

@@ -5,7 +5,7 @@ import { paymentMiddleware, x402ResourceServer } from "@x402/express";
 import type { RequestHandler } from "express";
 import type { Address } from "viem";
 import type { SandboxToken } from "./chain.js";
-import { gateByPaymentToken, paidRoutes, tmaiPrice, usdToBaseUnits, type PaymentToken } from "./offers.js";
+import { gateByPaymentToken, OFFER_TIMEOUT_SECONDS, paidRoutes, tmaiPrice, usdToBaseUnits, type PaymentToken } from "./offers.js";
 
 export interface PaymentGateV2Options {
   payTo: Address;
@@ -33,6 +33,7 @@ export function createPaymentGateV2(options: PaymentGateV2Options): RequestHandl
     scheme: "exact",
     network: options.network,
     payTo: options.payTo,
+    maxTimeoutSeconds: OFFER_TIMEOUT_SECONDS,
     price: { amount: amount.toString(), asset: token.address, extra: transferExtra(token) },
   });
   const routesPreferring = (first: PaymentToken): RoutesConfig =>

@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import type { Address } from "viem";
 import { paymentMiddleware, type RoutesConfig } from "x402-express";
 import type { SandboxToken } from "./chain.js";
-import { gateByPaymentToken, paidRoutes, tmaiPrice } from "./offers.js";
+import { gateByPaymentToken, OFFER_TIMEOUT_SECONDS, paidRoutes, tmaiPrice } from "./offers.js";
 
 export interface PaymentGateOptions {
   payTo: Address;
@@ -22,7 +22,11 @@ export function createPaymentGate(options: PaymentGateOptions): RequestHandler {
     Object.fromEntries(paidRoutes(options.prices).map(({ route, usd }) => [route, priceOf(usd)]));
   const facilitator = { url: options.facilitatorUrl as `${string}://${string}` };
   return gateByPaymentToken({
-    usdc: paymentMiddleware(options.payTo, routes((usd) => ({ price: `$${usd}`, network: "base-sepolia" })), facilitator),
+    usdc: paymentMiddleware(
+      options.payTo,
+      routes((usd) => ({ price: `$${usd}`, network: "base-sepolia", config: { maxTimeoutSeconds: OFFER_TIMEOUT_SECONDS } })),
+      facilitator,
+    ),
     tmai: paymentMiddleware(
       options.payTo,
       routes((usd) => ({
@@ -31,6 +35,7 @@ export function createPaymentGate(options: PaymentGateOptions): RequestHandler {
           asset: { address: options.tmai.address, decimals: options.tmai.decimals, eip712: options.tmai.eip712 },
         },
         network: "base-sepolia",
+        config: { maxTimeoutSeconds: OFFER_TIMEOUT_SECONDS },
       })),
       facilitator,
     ),
