@@ -77,7 +77,7 @@ export interface LocalChain {
 /**
  * What TMAI is on the sandbox chain: "eip3009" (the sandbox's EIP-3009 token, payable by x402 v1) or
  * "erc20" (a plain ERC-20 like Token Metrics' published TMAI source, payable only through Permit2;
- * Permit2 and x402's exact Permit2 proxy are installed with it).
+ * Permit2, x402's exact Permit2 proxy and Multicall3 are installed with it, see permit2.ts).
  */
 export type TmaiTokenKind = "eip3009" | "erc20";
 
