@@ -1,6 +1,7 @@
 /**
  * A throwaway local "Base Sepolia": anvil (chain id 84532) with the sandbox EIP-3009 token deployed
- * as USDC at its canonical Base Sepolia address and as TMAI, and a payer funded with both.
+ * as USDC at its canonical Base Sepolia address, TMAI (an EIP-3009 token, or a plain ERC-20 paid
+ * through Permit2, which is then installed too), and a payer funded with both.
  * Presenting as base-sepolia matters: x402 v1 knows networks only by name, and "base-sepolia"
  * means chain id 84532 and that USDC address.
  */
@@ -27,16 +28,25 @@ import { privateKeyToAccount } from "viem/accounts";
 import { getTransactionCount } from "viem/actions";
 import { createNonceManager } from "viem/nonce";
 import { getDefaultAsset } from "x402/shared";
-import { compileTokenContract, tokenAbi } from "./token-contract.js";
+import { installPermit2 } from "./permit2.js";
+import { compileSandboxContract, tokenAbi, type CompiledContract, type SandboxContractName } from "./token-contract.js";
 
 export const LOCAL_CHAIN_ID = 84532;
+
+/** How x402's `exact` scheme moves a token (`extra.assetTransferMethod` in a v2 offer). */
+export type AssetTransferMethod = "eip3009" | "permit2";
 
 /** A token as x402-express prices it (`price: { amount, asset }`), plus its symbol. */
 export interface SandboxToken {
   address: Address;
   symbol: string;
   decimals: number;
+  /**
+   * The EIP-712 domain a v1 offer names. For a plain ERC-20 (`transferMethod: "permit2"`) nothing
+   * on chain checks it: a v1 offer for such a token can be signed but never settles, as in reality.
+   */
   eip712: { name: string; version: string };
+  transferMethod: AssetTransferMethod;
 }
 
 export interface LocalChain {
@@ -64,11 +74,20 @@ export interface LocalChain {
   stop(): Promise<void>;
 }
 
+/**
+ * What TMAI is on the sandbox chain: "eip3009" (the sandbox's EIP-3009 token, payable by x402 v1) or
+ * "erc20" (a plain ERC-20 like Token Metrics' published TMAI source, payable only through Permit2;
+ * Permit2, x402's exact Permit2 proxy and Multicall3 are installed with it, see permit2.ts).
+ */
+export type TmaiTokenKind = "eip3009" | "erc20";
+
 export interface StartChainOptions {
   /** Mine a block every N seconds like a real chain (Base: 2). Default: mine each transaction at once. */
   blockTimeSeconds?: number;
   /** The chain's clock relative to this machine's, in seconds (e.g. -30: a server clock 30 s fast). */
   clockOffsetSeconds?: number;
+  /** Default "eip3009". */
+  tmai?: TmaiTokenKind;
 }
 
 // anvil's well-known dev keys (mnemonic "test test ... junk"); public test keys, never real money.
@@ -83,10 +102,15 @@ const [FACILITATOR_KEY, PAYER_KEY, PAY_TO_KEY, OWNER_KEY] = DEV_KEYS;
 /** Tokens minted to the payer at start, in whole tokens. */
 const PAYER_FUNDING = { usdc: 1000n, tmai: 10_000n };
 
-const TMAI: Omit<SandboxToken, "address"> = {
-  symbol: "TMAI",
-  decimals: 18,
-  eip712: { name: "Token Metrics AI", version: "2" },
+const TMAI_BY_KIND: Record<TmaiTokenKind, { contract: SandboxContractName; token: Omit<SandboxToken, "address"> }> = {
+  eip3009: {
+    contract: "Eip3009Token",
+    token: { symbol: "TMAI", decimals: 18, eip712: { name: "Token Metrics AI", version: "2" }, transferMethod: "eip3009" },
+  },
+  erc20: {
+    contract: "SandboxErc20",
+    token: { symbol: "TMAI", decimals: 18, eip712: { name: "Token Metrics AI", version: "1" }, transferMethod: "permit2" },
+  },
 };
 
 const STARTUP_TIMEOUT_MS = 15_000;
@@ -119,13 +143,17 @@ export function createLocalNonceManager(): NonceManager {
 }
 
 export async function startChain(options: StartChainOptions = {}): Promise<LocalChain> {
+  const tmai = TMAI_BY_KIND[options.tmai ?? "eip3009"];
   // Compiling (~1.5 s, mostly loading solc) overlaps with anvil's start.
-  const [started, compiled] = await Promise.allSettled([spawnAnvil(options.clockOffsetSeconds ?? 0), compileTokenContract()]);
+  const [started, compiled] = await Promise.allSettled([
+    spawnAnvil(options.clockOffsetSeconds ?? 0),
+    Promise.all([compileSandboxContract("Eip3009Token"), compileSandboxContract(tmai.contract)]),
+  ]);
   if (started.status === "rejected") throw started.reason;
   const anvil = started.value;
   try {
     if (compiled.status === "rejected") throw compiled.reason;
-    const contract = compiled.value;
+    const [eip3009Contract, tmaiContract] = compiled.value;
     const chain = defineLocalChain(anvil.rpcUrl);
     const transport = http(anvil.rpcUrl);
     const publicClient = createPublicClient({ chain, transport, pollingInterval: LOCAL_POLLING_INTERVAL_MS });
@@ -145,7 +173,7 @@ export async function startChain(options: StartChainOptions = {}): Promise<Local
       if (receipt.status !== "success") throw new Error(`Transaction ${hash} reverted`);
       return hash;
     };
-    const deploy = async (token: Omit<SandboxToken, "address">): Promise<Address> => {
+    const deploy = async (contract: CompiledContract, token: Omit<SandboxToken, "address">): Promise<Address> => {
       const hash = await owner.deployContract({
         abi: contract.abi,
         bytecode: contract.bytecode,
@@ -162,15 +190,17 @@ export async function startChain(options: StartChainOptions = {}): Promise<Local
       symbol: "USDC",
       decimals: usdcInfo.decimals,
       eip712: usdcInfo.eip712,
+      transferMethod: "eip3009",
     };
     // One after the other, so the owner's nonces 0 and 1 make TMAI's address the same on every run.
-    const usdcTemplate = await deploy(usdcToken);
-    const tmaiAddress = await deploy(TMAI);
+    const usdcTemplate = await deploy(eip3009Contract, usdcToken);
+    const tmaiAddress = await deploy(tmaiContract, tmai.token);
     // Every setting of the token is in its runtime code (immutables), so copying the code is enough.
     const usdcCode = await publicClient.getCode({ address: usdcTemplate });
     if (!usdcCode) throw new Error("Deployed USDC has no code");
     await testClient.setCode({ address: usdcToken.address, bytecode: usdcCode });
-    const tmaiToken: SandboxToken = { ...TMAI, address: getAddress(tmaiAddress) };
+    const tmaiToken: SandboxToken = { ...tmai.token, address: getAddress(tmaiAddress) };
+    if (tmaiToken.transferMethod === "permit2") await installPermit2(testClient, publicClient);
 
     const mint = async (asset: Address, to: Address, amount: bigint): Promise<Hash> =>
       mined(await owner.writeContract({ address: asset, abi: tokenAbi, functionName: "mint", args: [to, amount] }));

@@ -1,36 +1,66 @@
-import { startChain, type LocalChain, type StartChainOptions } from "./chain.js";
+import type { RequestHandler } from "express";
+import { startChain, type LocalChain, type StartChainOptions, type TmaiTokenKind } from "./chain.js";
 import { startFacilitator } from "./facilitator.js";
+import { createFacilitatorV2 } from "./facilitator-v2.js";
 import { createPaymentGate } from "./payment-gate.js";
+import { createPaymentGateV2 } from "./payment-gate-v2.js";
 import { startTokenMetricsApi, type TokenMetricsApi } from "./tm-api.js";
 
 /** The API key the sandbox accepts in API-key mode; a test value, not a real key. */
 export const SANDBOX_API_KEY = "tm-sandbox-0000-0000-0000-000000000000";
 
+/** Which x402 protocol the look-alike speaks: v1 (x402-express 1.x) or v2 (@x402/express 2.x). */
+export type X402Mode = "v1" | "v2";
+
+/** v1 until the payer can pay v2; then the default flips here. */
+export const DEFAULT_X402_MODE: X402Mode = "v1";
+
+/**
+ * What TMAI is in each mode. v2 uses a plain ERC-20 paid through Permit2, like Token Metrics'
+ * published TMAI; v1 keeps the EIP-3009 stand-in for now (x402 v1 cannot move a plain ERC-20).
+ */
+const TMAI_BY_MODE: Record<X402Mode, TmaiTokenKind> = { v1: "eip3009", v2: "erc20" };
+
 export interface Sandbox {
   chain: LocalChain;
   api: TokenMetricsApi;
-  facilitatorUrl: string;
+  /** The v1 facilitator's HTTP address; v2 mode has none (its facilitator runs in-process). */
+  facilitatorUrl?: string;
+  /** Settlements that succeeded on chain since start. */
+  settledCount(): number;
   /** The facts a client needs, printed by `npm run sandbox`. */
   info: SandboxInfo;
   stop(): Promise<void>;
 }
 
 export interface SandboxInfo {
+  x402Version: 1 | 2;
   apiBaseUrl: string;
   apiKey: string;
   rpcUrl: string;
   chainId: number;
-  network: "base-sepolia";
+  /** The network as offers name it: a v1 name, or a CAIP-2 id in v2. */
+  network: "base-sepolia" | `eip155:${number}`;
   payerPrivateKey: string;
   payerAddress: string;
   payTo: string;
   assets: { usdc: string; tmai: string };
-  facilitatorUrl: string;
+  facilitatorUrl?: string;
 }
 
 export interface SandboxOptions extends StartChainOptions {
   /** USD price per path, overriding the price table. */
   prices?: Readonly<Record<string, number>>;
+  /** Default {@link DEFAULT_X402_MODE}. */
+  x402?: X402Mode;
+}
+
+interface Payments {
+  gate: RequestHandler;
+  network: SandboxInfo["network"];
+  facilitatorUrl?: string;
+  settledCount(): number;
+  stop(): Promise<void>;
 }
 
 /**
@@ -38,32 +68,70 @@ export interface SandboxOptions extends StartChainOptions {
  * Metrics look-alike charging through real x402 middleware. Nothing here touches the internet.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const chain = await startChain(options);
+  const mode = options.x402 ?? DEFAULT_X402_MODE;
+  const chain = await startChain({ ...options, tmai: options.tmai ?? TMAI_BY_MODE[mode] });
+  let payments: Payments | undefined;
+  try {
+    payments = mode === "v2" ? startPaymentsV2(chain, options.prices) : await startPaymentsV1(chain, options.prices);
+    const api = await startTokenMetricsApi({ apiKeys: [SANDBOX_API_KEY], paymentGate: payments.gate });
+    const info: SandboxInfo = {
+      x402Version: mode === "v2" ? 2 : 1,
+      apiBaseUrl: api.baseUrl,
+      apiKey: SANDBOX_API_KEY,
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      network: payments.network,
+      payerPrivateKey: chain.payerPrivateKey,
+      payerAddress: chain.payerAddress,
+      payTo: chain.payTo,
+      assets: { usdc: chain.usdc, tmai: chain.tmai },
+      facilitatorUrl: payments.facilitatorUrl,
+    };
+    const { settledCount, stop: stopPayments } = payments;
+    return {
+      chain,
+      api,
+      facilitatorUrl: payments.facilitatorUrl,
+      settledCount,
+      info,
+      stop: async () => {
+        await api.stop();
+        await stopPayments();
+        await chain.stop();
+      },
+    };
+  } catch (error) {
+    await payments?.stop();
+    await chain.stop();
+    throw error;
+  }
+}
+
+async function startPaymentsV1(chain: LocalChain, prices: SandboxOptions["prices"]): Promise<Payments> {
   const facilitator = await startFacilitator({ rpcUrl: chain.rpcUrl, privateKey: chain.facilitatorPrivateKey, chainId: chain.chainId });
-  const paymentGate = createPaymentGate({ payTo: chain.payTo, facilitatorUrl: facilitator.url, tmai: chain.tokens.tmai, prices: options.prices });
-  const api = await startTokenMetricsApi({ apiKeys: [SANDBOX_API_KEY], paymentGate });
-  const info: SandboxInfo = {
-    apiBaseUrl: api.baseUrl,
-    apiKey: SANDBOX_API_KEY,
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    network: "base-sepolia",
-    payerPrivateKey: chain.payerPrivateKey,
-    payerAddress: chain.payerAddress,
-    payTo: chain.payTo,
-    assets: { usdc: chain.usdc, tmai: chain.tmai },
-    facilitatorUrl: facilitator.url,
-  };
   return {
-    chain,
-    api,
+    gate: createPaymentGate({ payTo: chain.payTo, facilitatorUrl: facilitator.url, tmai: chain.tokens.tmai, prices }),
+    network: "base-sepolia",
     facilitatorUrl: facilitator.url,
-    info,
-    stop: async () => {
-      await api.stop();
-      await facilitator.stop();
-      await chain.stop();
-    },
+    settledCount: facilitator.settledCount,
+    stop: facilitator.stop,
+  };
+}
+
+function startPaymentsV2(chain: LocalChain, prices: SandboxOptions["prices"]): Payments {
+  const facilitator = createFacilitatorV2({ rpcUrl: chain.rpcUrl, privateKey: chain.facilitatorPrivateKey, chainId: chain.chainId });
+  return {
+    gate: createPaymentGateV2({
+      payTo: chain.payTo,
+      facilitator: facilitator.client,
+      network: facilitator.network,
+      usdc: chain.tokens.usdc,
+      tmai: chain.tokens.tmai,
+      prices,
+    }),
+    network: facilitator.network,
+    settledCount: facilitator.settledCount,
+    stop: async () => {},
   };
 }
 

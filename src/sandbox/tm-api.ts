@@ -1,8 +1,9 @@
 /**
  * The sandbox's Token Metrics look-alike: the real API's paths, envelope, auth rules and query
  * semantics over deterministic fixtures. x402 requests (`x-coinbase-402: true`) pass through an
- * optional payment gate, a plain express middleware (the sandbox plugs x402-express in there), so
- * the data handlers never know how a call was paid for. Nothing is written to stdout.
+ * optional payment gate, a plain express middleware (the sandbox plugs x402-express, or
+ * @x402/express in v2 mode, in there), so the data handlers never know how a call was paid for.
+ * Nothing is written to stdout.
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { STATUS_CODES, createServer } from "node:http";
@@ -18,7 +19,7 @@ export interface RecordedRequest {
   hasApiKey: boolean;
   /** `x-coinbase-402: true` was sent. */
   hasX402Header: boolean;
-  /** An x402 payment (`X-PAYMENT`) was sent. */
+  /** An x402 payment was sent (`X-PAYMENT` in v1, `PAYMENT-SIGNATURE` in v2). */
   hasPaymentHeader: boolean;
   /** The `x-payment-token` header (usdc | tmai), if sent. */
   paymentToken?: string;
@@ -96,7 +97,7 @@ function recordRequests(recorder: ApiRecorder): RequestHandler {
       query,
       hasApiKey: Boolean(req.header("x-api-key")),
       hasX402Header: isX402(req),
-      hasPaymentHeader: req.header("x-payment") !== undefined,
+      hasPaymentHeader: req.header("x-payment") !== undefined || req.header("payment-signature") !== undefined,
       paymentToken: req.header("x-payment-token"),
       status: 0,
     };
