@@ -1,10 +1,11 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { ToolFailure } from "../api/errors.js";
 import { buildRequest } from "../api/request.js";
 import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
+import type { Config } from "../config.js";
 import { log } from "../log.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
@@ -21,7 +22,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         title: endpoint.title,
         description: describe(endpoint),
         inputSchema: inputSchemaFor(endpoint),
-        annotations: { title: endpoint.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+        annotations: annotationsFor(endpoint, deps.config),
       },
       async (args: Record<string, unknown>, extra) => {
         if (deps.configProblem) return failure(deps.configProblem);
@@ -38,6 +39,17 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
       },
     );
   }
+}
+
+/**
+ * Honest hints: a call that pays changes the user's wallet, so it is neither read-only nor
+ * idempotent (each call pays again), and clients that auto-approve read-only tools must ask first.
+ * Without an API key a priced endpoint is paid (or will be, once a wallet is set: clients cache
+ * tools/list); free endpoints and API-key mode only read.
+ */
+function annotationsFor(endpoint: Endpoint, config: Config): ToolAnnotations {
+  const paid = !config.apiKey && expectedPriceUsd(endpoint) !== 0;
+  return { title: endpoint.title, readOnlyHint: !paid, destructiveHint: false, idempotentHint: !paid, openWorldHint: true };
 }
 
 function failure(message: string): CallToolResult {

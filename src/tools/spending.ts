@@ -64,7 +64,8 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       description:
         "Free, no payment. Checks every payment of this wallet in the ledger against the chain (settlement receipts, EIP-3009 authorization state), resolves expired in-flight payments, and reports any difference.",
       inputSchema: {},
-      annotations: { title: "Reconcile payments with the chain", ...FREE, openWorldHint: true },
+      // It appends what it resolves to the ledger, so it is not read-only (nothing is paid or lost, so not destructive).
+      annotations: { title: "Reconcile payments with the chain", ...FREE, readOnlyHint: false, openWorldHint: true },
     },
     async () => {
       const { payer, wallet, ledger } = services;
