@@ -9,12 +9,27 @@ import type { Config } from "../config.js";
 import { log } from "../log.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
-import { callContext } from "./call-context.js";
+import { callContext, type Extra } from "./call-context.js";
 import { inputSchemaFor } from "./input-schema.js";
+import type { SessionLog } from "./session-log.js";
 import { shapeResult } from "./shape.js";
 
 /** Registers each catalog entry as a tool with one generic handler. */
-export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services): void {
+export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: SessionLog): void {
+  async function call(endpoint: Endpoint, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
+    if (deps.configProblem) return failure(deps.configProblem);
+    try {
+      const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
+      const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra));
+      const shaped = shapeResult(endpoint, args, body, { payment, reused });
+      return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
+    } catch (error) {
+      if (error instanceof ToolFailure) return failure(error.message);
+      log.error(`${endpoint.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+      return failure(`${endpoint.name} failed unexpectedly. Details are in the server log.`);
+    }
+  }
+
   for (const endpoint of endpoints) {
     server.registerTool(
       endpoint.name,
@@ -24,19 +39,8 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         inputSchema: inputSchemaFor(endpoint),
         annotations: annotationsFor(endpoint, deps.config),
       },
-      async (args: Record<string, unknown>, extra) => {
-        if (deps.configProblem) return failure(deps.configProblem);
-        try {
-          const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
-          const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra));
-          const shaped = shapeResult(endpoint, args, body, { payment, reused });
-          return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
-        } catch (error) {
-          if (error instanceof ToolFailure) return failure(error.message);
-          log.error(`${endpoint.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
-          return failure(`${endpoint.name} failed unexpectedly. Details are in the server log.`);
-        }
-      },
+      // Everything the call logs (payment, refusal, failure) goes to its own client.
+      (args: Record<string, unknown>, extra) => logs.during(extra, () => call(endpoint, args, extra)),
     );
   }
 }
