@@ -135,6 +135,13 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
       const metadata = await (await fetch(url)).json();
       assert.deepEqual(metadata, { resource: server.url, authorization_servers: [ISSUER], bearer_methods_supported: ["header"], resource_name: "token-metrics-x402-mcp" });
     }
+
+    // Behind a TLS proxy the configured public URL is what clients are told.
+    const proxied = await serve({ TOKEN_METRICS_HTTP_JWKS_URL: jwksUrl, TOKEN_METRICS_HTTP_ISSUER: ISSUER, TOKEN_METRICS_HTTP_AUDIENCE: AUDIENCE, TOKEN_METRICS_HTTP_PUBLIC_URL: "https://mcp.example.com/mcp" });
+    const challenge = (await post(proxied.server.url, JSON.stringify(INITIALIZE))).headers.get("www-authenticate") ?? "";
+    assert.match(challenge, /resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
+    const proxiedMetadata = (await (await fetch(`${new URL(proxied.server.url).origin}/.well-known/oauth-protected-resource/mcp`)).json()) as { resource: string };
+    assert.equal(proxiedMetadata.resource, "https://mcp.example.com/mcp");
   });
 
   test("OAuth: a JWT that is expired, for another audience, signed by another key or without a subject gets 401", async () => {
@@ -181,7 +188,7 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
     }
   });
 
-  test("the built server refuses to listen off loopback without authentication, or with a malformed token list", async () => {
+  test("the built server refuses to listen off loopback without authentication or with a malformed token list; on loopback it says once that it is open", async () => {
     for (const [env, expected] of [
       [{}, /TOKEN_METRICS_HTTP_HOST=0\.0\.0\.0 .*TOKEN_METRICS_HTTP_TOKENS/],
       [{ TOKEN_METRICS_HTTP_TOKENS: `alice:${ALICE},alice:${BOB}` }, /TOKEN_METRICS_HTTP_TOKENS: entry 2: the name alice is listed twice/],
@@ -193,14 +200,23 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
       assert.doesNotMatch(stderr, /listening on/);
       assert.ok(!stderr.includes(ALICE) && !stderr.includes(BOB), "a token in the log");
     }
+    const open = await runBuilt(["--http", "--port", "0"], {});
+    assert.match(open.stderr, /listening on .*no authentication/);
+    assert.equal(open.stderr.match(/without authentication/g)?.length, 1, "said once, at start");
+    const guarded = await runBuilt(["--http", "--port", "0"], { TOKEN_METRICS_HTTP_TOKENS: `alice:${ALICE}` });
+    assert.match(guarded.stderr, /listening on .*tokens for alice/);
+    assert.ok(!guarded.stderr.includes(ALICE));
   });
 });
 
-/** Runs the built server until it exits (or is stopped after 10 s); its exit code and stderr. */
+/** Runs the built server until it exits, or is stopped once it listens (or after 10 s); its exit code and stderr. */
 async function runBuilt(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [BUILT_SERVER, ...args], { env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+    if (stderr.includes("listening on")) child.kill();
+  });
   const timer = setTimeout(() => child.kill(), 10_000);
   const [code] = (await once(child, "exit")) as [number | null];
   clearTimeout(timer);
