@@ -40,8 +40,8 @@ export async function startHttpServer(services: Services, http: HttpConfig): Pro
   app.all(MCP_PATH, (_req, res) => {
     res.status(405).set("Allow", "POST").json(rpcError(-32000, "Method not allowed: this server is stateless, use POST."));
   });
-  app.use((req, res) => {
-    res.status(404).json(rpcError(-32000, `Not found: ${req.method} ${req.path}. The MCP endpoint is POST ${MCP_PATH}.`));
+  app.use((_req, res) => {
+    res.status(404).json(rpcError(-32000, `Not found. The MCP endpoint is POST ${MCP_PATH}.`));
   });
   app.use(jsonErrors);
 

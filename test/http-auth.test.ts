@@ -156,7 +156,8 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
     ];
     for (const token of bad) {
       const response = await post(server.url, JSON.stringify(PAID_CALL), { authorization: `Bearer ${token}` });
-      assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer error="invalid_token"/);
+      // One well-formed challenge: quoted values hold no quotes of their own.
+      assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer error="invalid_token", error_description="[^"]*", resource_metadata="[^"]*"$/);
       await assertCleanJson(response, 401);
     }
     assert.equal(sandbox.api.requests.length, apiRequests);

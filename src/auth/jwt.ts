@@ -36,7 +36,8 @@ export function jwtVerifier(oauth: OAuthConfig): (token: string) => Promise<Auth
       throw new ServerError("Cannot verify access tokens right now");
     }
     const name = payload[oauth.clientClaim];
-    if (typeof name !== "string" || name.length === 0) throw new InvalidTokenError(`Token has no "${oauth.clientClaim}" claim naming the client`);
+    // No double quotes: the message is quoted inside the WWW-Authenticate header.
+    if (typeof name !== "string" || name.length === 0) throw new InvalidTokenError(`Token has no ${oauth.clientClaim} claim naming the client`);
     const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
     return { token, clientId: name, scopes, expiresAt: payload.exp };
   };
