@@ -97,7 +97,7 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
   test("without a token, with a wrong one or a non-Bearer scheme: 401 before the body is read, and nothing reaches the API", async () => {
     const { server, ledger } = await withTokens();
     const apiRequests = sandbox.api.requests.length;
-    for (const headers of [{}, { authorization: `Bearer ${ALICE}x` }, { authorization: `Bearer ${ALICE.slice(0, -1)}` }, { authorization: `Basic ${ALICE}` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${ALICE}x` }, { authorization: `Bearer ${ALICE.slice(0, -1)}` }, { authorization: `Basic ${ALICE}` }]) {
       for (const body of [JSON.stringify(INITIALIZE), JSON.stringify(PAID_CALL), "{ not json"]) {
         const response = await post(server.url, body, headers);
         assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer /);
