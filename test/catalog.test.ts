@@ -58,7 +58,11 @@ describe("tool catalog", () => {
       assert.equal(byMode[mode]!.reconcile_payments!.readOnlyHint, false, `${mode}: reconcile_payments writes the ledger`);
       for (const annotations of Object.values(byMode[mode]!)) assert.equal(annotations!.destructiveHint, false);
     }
-    const current = `${JSON.stringify(byMode, null, 2)}\n`;
+    // One line per tool, so a changed hint is a one-line diff.
+    const modes = Object.entries(byMode).map(
+      ([mode, hints]) => `  "${mode}": {\n${Object.entries(hints).map(([name, annotations]) => `    "${name}": ${JSON.stringify(pick(annotations))}`).join(",\n")}\n  }`,
+    );
+    const current = `{\n${modes.join(",\n")}\n}\n`;
     if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(ANNOTATIONS_SNAPSHOT, current);
     assert.equal(current, await readFile(ANNOTATIONS_SNAPSHOT, "utf8"), "annotations per mode match the snapshot (UPDATE_SNAPSHOTS=1 to accept a change)");
   });
