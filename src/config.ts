@@ -191,7 +191,8 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/ })
     .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
     .optional(),
-  TOKEN_METRICS_HTTP_ISSUER: z.string().trim().min(1).optional(),
+  // A URL: the metadata names it as the authorization server clients discover sign-in from.
+  TOKEN_METRICS_HTTP_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   TOKEN_METRICS_HTTP_AUDIENCE: z.string().trim().min(1).optional(),
   TOKEN_METRICS_HTTP_CLIENT_CLAIM: z.string().trim().min(1).default("sub"),
   TOKEN_METRICS_HTTP_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),

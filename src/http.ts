@@ -10,7 +10,7 @@ import { log } from "./log.js";
 import { createServer, SERVER_NAME, SERVER_VERSION, type Services } from "./server.js";
 
 /** Largest JSON-RPC body accepted: a tool call's arguments are a few hundred bytes. */
-export const BODY_LIMIT = "1mb";
+const BODY_LIMIT = "1mb";
 
 export interface HttpServer {
   /** The MCP endpoint, e.g. http://127.0.0.1:3402/mcp (with the real port when 0 was asked for). */

@@ -4,7 +4,7 @@ import { redact } from "./secret.js";
 /** MCP's log levels that this server uses. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
 
-export type LogSink = (level: LogLevel, message: string) => void;
+type LogSink = (level: LogLevel, message: string) => void;
 const sinks = new Set<LogSink>();
 /** The sink of the tool call whose work is running, if any (it follows awaits and callbacks). */
 const callSink = new AsyncLocalStorage<LogSink>();

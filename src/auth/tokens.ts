@@ -9,7 +9,7 @@ export interface ClientToken {
 /** Names are used in logs, the ledger and budget lists ("alice:1 USDC"), so no separators. */
 const CLIENT_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 /** A token guards a wallet: anything shorter is guessable. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest();
 
