@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Address } from "viem";
 import { z } from "zod";
+import { parseTokenList, type ClientToken } from "./auth/tokens.js";
 import { TOOLSET_NAMES, type Toolset } from "./catalog/toolsets.js";
 import { ASSET_DECIMALS, ASSET_SYMBOLS, DEFAULT_RPC_URL, NETWORKS, type AssetSymbol, type Network } from "./payer/assets.js";
 import { Secret } from "./secret.js";
@@ -47,6 +49,25 @@ export interface HttpConfig {
   host: string;
   /** Host header values accepted (DNS-rebinding protection). */
   allowedHosts: readonly string[];
+  /** Who may call. Both empty only on loopback: then anyone on this machine can, as with stdio. */
+  auth: HttpAuth;
+  /** The /mcp URL clients use, when it differs from what they send in Host (a TLS proxy in front). */
+  publicUrl?: string;
+}
+
+export interface HttpAuth {
+  /** Static bearer tokens (TOKEN_METRICS_HTTP_TOKENS), held as hashes. */
+  tokens: readonly ClientToken[];
+  /** JWT access tokens from an identity provider (TOKEN_METRICS_HTTP_JWKS_URL). */
+  oauth?: OAuthConfig;
+}
+
+export interface OAuthConfig {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  /** The claim naming the client (the ledger and budgets use the name). */
+  clientClaim: string;
 }
 
 export class ConfigError extends Error {
@@ -182,7 +203,62 @@ const envSchema = z.object({
   TOKEN_METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(3402),
   TOKEN_METRICS_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
   TOKEN_METRICS_ALLOWED_HOSTS: z.string().transform(csv).optional(),
+  TOKEN_METRICS_HTTP_TOKENS: z.string().transform(tokenList).optional(),
+  TOKEN_METRICS_HTTP_TOKENS_FILE: z
+    .string()
+    .transform((path, ctx) => {
+      try {
+        return tokenList(readFileSync(path, "utf8"), ctx, ` (in ${path})`);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})` });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  TOKEN_METRICS_HTTP_JWKS_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
+    .optional(),
+  // A URL: the metadata names it as the authorization server clients discover sign-in from.
+  TOKEN_METRICS_HTTP_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  TOKEN_METRICS_HTTP_AUDIENCE: z.string().trim().min(1).optional(),
+  TOKEN_METRICS_HTTP_CLIENT_CLAIM: z.string().trim().min(1).default("sub"),
+  TOKEN_METRICS_HTTP_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+/** A `name:token` list; problems never quote an entry, since entries hold tokens. */
+function tokenList(text: string, ctx: z.RefinementCtx, where = ""): ClientToken[] {
+  const { clients, problems } = parseTokenList(text);
+  if (problems.length > 0) {
+    ctx.addIssue({ code: "custom", message: `${problems.join("; ")}${where}` });
+    return z.NEVER;
+  }
+  return clients;
+}
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+
+/**
+ * Access to the HTTP server, or a ConfigError naming the variables: reaching it means spending
+ * from the wallet, so it does not listen beyond this machine without a way to tell clients apart.
+ */
+function httpAuth(e: z.infer<typeof envSchema>, host: string): HttpAuth {
+  if (e.TOKEN_METRICS_HTTP_TOKENS && e.TOKEN_METRICS_HTTP_TOKENS_FILE) {
+    throw new ConfigError("Invalid configuration: set TOKEN_METRICS_HTTP_TOKENS or TOKEN_METRICS_HTTP_TOKENS_FILE, not both");
+  }
+  const tokens = e.TOKEN_METRICS_HTTP_TOKENS ?? e.TOKEN_METRICS_HTTP_TOKENS_FILE ?? [];
+  const { TOKEN_METRICS_HTTP_JWKS_URL: jwksUrl, TOKEN_METRICS_HTTP_ISSUER: issuer, TOKEN_METRICS_HTTP_AUDIENCE: audience } = e;
+  if ((jwksUrl || issuer || audience) && !(jwksUrl && issuer && audience)) {
+    throw new ConfigError("Invalid configuration: OAuth needs all of TOKEN_METRICS_HTTP_JWKS_URL, TOKEN_METRICS_HTTP_ISSUER and TOKEN_METRICS_HTTP_AUDIENCE");
+  }
+  const oauth = jwksUrl && issuer && audience ? { jwksUrl, issuer, audience, clientClaim: e.TOKEN_METRICS_HTTP_CLIENT_CLAIM } : undefined;
+  if (tokens.length === 0 && !oauth && !isLoopback(host)) {
+    throw new ConfigError(
+      `Invalid configuration: TOKEN_METRICS_HTTP_HOST=${host} lets other machines reach the wallet, so it needs authentication: set TOKEN_METRICS_HTTP_TOKENS (or TOKEN_METRICS_HTTP_TOKENS_FILE) to name:token pairs, or TOKEN_METRICS_HTTP_JWKS_URL with TOKEN_METRICS_HTTP_ISSUER and TOKEN_METRICS_HTTP_AUDIENCE`,
+    );
+  }
+  return { tokens, oauth };
+}
 
 /** Command-line flags that mirror an environment variable (flags win). */
 const FLAG_TO_ENV = {
@@ -256,6 +332,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
             port: e.TOKEN_METRICS_HTTP_PORT,
             host: e.TOKEN_METRICS_HTTP_HOST,
             allowedHosts: e.TOKEN_METRICS_ALLOWED_HOSTS ?? ["127.0.0.1", "localhost", "[::1]"],
+            auth: httpAuth(e, e.TOKEN_METRICS_HTTP_HOST),
+            publicUrl: e.TOKEN_METRICS_HTTP_PUBLIC_URL,
           }
         : undefined,
   };
@@ -274,18 +352,39 @@ function parseFlags(argv: string[]): Record<string, string | boolean> {
   }
 }
 
-/** Transport settings survive an invalid configuration, so the client still reaches the server to read the problem. */
-const TRANSPORT_VARIABLES = ["TOKEN_METRICS_HTTP", "TOKEN_METRICS_HTTP_PORT", "TOKEN_METRICS_HTTP_HOST", "TOKEN_METRICS_ALLOWED_HOSTS"];
+/**
+ * Transport settings survive an invalid configuration, so the client still reaches the server to
+ * read the problem. HTTP access settings are among them: a server must never fall back to open.
+ */
+const TRANSPORT_VARIABLES = [
+  "TOKEN_METRICS_HTTP",
+  "TOKEN_METRICS_HTTP_PORT",
+  "TOKEN_METRICS_HTTP_HOST",
+  "TOKEN_METRICS_ALLOWED_HOSTS",
+  "TOKEN_METRICS_HTTP_TOKENS",
+  "TOKEN_METRICS_HTTP_TOKENS_FILE",
+  "TOKEN_METRICS_HTTP_JWKS_URL",
+  "TOKEN_METRICS_HTTP_ISSUER",
+  "TOKEN_METRICS_HTTP_AUDIENCE",
+  "TOKEN_METRICS_HTTP_CLIENT_CLAIM",
+  "TOKEN_METRICS_HTTP_PUBLIC_URL",
+];
 
-/** Defaults plus the transport the user asked for (env or flags), when those parts are valid. */
+/**
+ * Defaults plus the transport the user asked for (env or flags), when those parts are valid.
+ * When HTTP is asked for and its own settings are wrong it throws: a server others reach does
+ * not start with its access settings guessed.
+ */
 export function fallbackConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
   const transport = Object.fromEntries(Object.entries(env).filter(([name]) => TRANSPORT_VARIABLES.includes(name)));
-  for (const args of [argv, []]) {
-    try {
-      return loadConfig(transport, args);
-    } catch {
-      // a bad flag or transport value: fall back further
-    }
+  try {
+    return loadConfig(transport, argv);
+  } catch (error) {
+    if (argv.includes("--http") || ["true", "1"].includes(transport.TOKEN_METRICS_HTTP?.trim() ?? "")) throw error;
   }
-  return loadConfig({});
+  try {
+    return loadConfig(transport, []);
+  } catch {
+    return loadConfig({});
+  }
 }

@@ -1,12 +1,16 @@
 import { once } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createMcpExpressApp } from "@modelcontextprotocol/sdk/server/express.js";
+import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { Request, Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { authenticate, MCP_PATH, serveResourceMetadata } from "./auth/middleware.js";
 import type { HttpConfig } from "./config.js";
 import { log } from "./log.js";
 import { createServer, SERVER_NAME, SERVER_VERSION, type Services } from "./server.js";
+
+/** Largest JSON-RPC body accepted: a tool call's arguments are a few hundred bytes. */
+const BODY_LIMIT = "1mb";
 
 export interface HttpServer {
   /** The MCP endpoint, e.g. http://127.0.0.1:3402/mcp (with the real port when 0 was asked for). */
@@ -17,20 +21,29 @@ export interface HttpServer {
 /**
  * Serves MCP over Streamable HTTP at `/mcp`, statelessly: each POST gets its own McpServer and
  * transport, all built on the one `services`, so every client shares one payer, one ledger and
- * one set of budgets. `GET /health` answers for load balancers and scripts.
+ * one set of budgets. `GET /health` answers for load balancers and scripts. Every answer is JSON,
+ * errors included: no HTML page, stack trace or file path, whatever NODE_ENV says.
  */
 export async function startHttpServer(services: Services, http: HttpConfig): Promise<HttpServer> {
-  // The SDK's app checks every Host header against allowedHosts before anything else runs (403
-  // otherwise): a web page that rebinds its own domain to 127.0.0.1 cannot reach the wallet.
-  const app = createMcpExpressApp({ host: http.host, allowedHosts: [...http.allowedHosts] });
+  const app = express();
+  app.disable("x-powered-by");
+  // Every Host header is checked before anything else runs (403 otherwise): a web page that
+  // rebinds its own domain to 127.0.0.1 cannot reach the wallet.
+  app.use(hostHeaderValidation([...http.allowedHosts]));
   app.get("/health", (_req, res) => {
     res.json({ status: "ok", name: SERVER_NAME, version: SERVER_VERSION });
   });
-  app.post("/mcp", (req, res) => handleMcpPost(services, req, res));
+  serveResourceMetadata(app, http);
+  // Order matters: the token is checked before the body is read, the body before any call.
+  app.post(MCP_PATH, authenticate(http), express.json({ limit: BODY_LIMIT }), (req, res) => handleMcpPost(services, req, res));
   // Stateless: there is no session to stream to (GET) or to end (DELETE).
-  app.all("/mcp", (_req, res) => {
+  app.all(MCP_PATH, (_req, res) => {
     res.status(405).set("Allow", "POST").json(rpcError(-32000, "Method not allowed: this server is stateless, use POST."));
   });
+  app.use((_req, res) => {
+    res.status(404).json(rpcError(-32000, `Not found. The MCP endpoint is POST ${MCP_PATH}.`));
+  });
+  app.use(jsonErrors);
 
   const listener = createHttpServer(app);
   listener.listen(http.port, http.host);
@@ -38,7 +51,7 @@ export async function startHttpServer(services: Services, http: HttpConfig): Pro
   const { port } = listener.address() as AddressInfo;
   const host = http.host.includes(":") ? `[${http.host}]` : http.host;
   return {
-    url: `http://${host}:${port}/mcp`,
+    url: `http://${host}:${port}${MCP_PATH}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         listener.close((error) => (error ? reject(error) : resolve()));
@@ -61,6 +74,26 @@ async function handleMcpPost(services: Services, req: Request, res: Response): P
   } catch (error) {
     log.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
     if (!res.headersSent) res.status(500).json(rpcError(-32603, "Internal server error"));
+  }
+}
+
+/**
+ * Express's own error page is HTML with a stack trace and file paths outside production. Body
+ * errors become JSON-RPC errors with fixed messages (the parser's own quote the body).
+ */
+function jsonErrors(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) return next(error);
+  const type = (error as { type?: unknown }).type;
+  const status = (error as { status?: unknown }).status;
+  if (type === "entity.parse.failed") {
+    res.status(400).json(rpcError(-32700, "Parse error: the body is not valid JSON."));
+  } else if (type === "entity.too.large") {
+    res.status(413).json(rpcError(-32600, `Request too large: the limit is ${BODY_LIMIT}.`));
+  } else if (typeof status === "number" && status >= 400 && status < 500) {
+    res.status(status).json(rpcError(-32600, "Invalid request body."));
+  } else {
+    log.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
+    res.status(500).json(rpcError(-32603, "Internal server error"));
   }
 }
 

@@ -25,7 +25,9 @@ async function main() {
     // Loaded only here: express and the HTTP transport would slow every stdio start.
     const { startHttpServer } = await import("./http.js");
     const http = await startHttpServer(services, config.http);
-    log.info(`listening on ${http.url} (${mode})`);
+    const { tokens, oauth } = config.http.auth;
+    const access = [tokens.length > 0 ? `tokens for ${tokens.map((client) => client.name).join(", ")}` : "", oauth ? `OAuth from ${oauth.issuer}` : ""].filter(Boolean).join(" and ");
+    log.info(`listening on ${http.url} (${mode}; ${access || "no authentication"})`);
     const stop = () => {
       http.close().then(
         () => process.exit(0),

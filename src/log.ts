@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { redact } from "./secret.js";
 
 /** MCP's log levels that this server uses. */
@@ -5,11 +6,14 @@ export type LogLevel = "debug" | "info" | "warning" | "error";
 
 type LogSink = (level: LogLevel, message: string) => void;
 const sinks = new Set<LogSink>();
+/** The sink of the tool call whose work is running, if any (it follows awaits and callbacks). */
+const callSink = new AsyncLocalStorage<LogSink>();
 
 /**
- * Logging for humans: always stderr (stdout carries the MCP protocol), and each connected MCP
- * session as `notifications/message`, filtered by the level its client set. Messages must not
- * contain secrets; config values holding them are Secret objects that print as [redacted].
+ * Logging for humans: always stderr (stdout carries the MCP protocol), and MCP clients as
+ * `notifications/message`, filtered by the level each set: what a tool call causes (a payment, a
+ * refusal) goes to that call's client alone, everything else to every connected session. Messages
+ * must not contain secrets; config values holding them are Secret objects that print as [redacted].
  */
 export const log = {
   debug: (message: string) => write("debug", message),
@@ -24,8 +28,18 @@ export function addLogSink(sink: LogSink): () => void {
   return () => sinks.delete(sink);
 }
 
+/**
+ * Runs a tool call's work so that the messages it logs go to `sink` (its own client, on its own
+ * response stream over HTTP) instead of every session: other clients do not see its payments.
+ */
+export function logCallTo<T>(sink: LogSink, work: () => T): T {
+  return callSink.run(sink, work);
+}
+
 function write(level: LogLevel, raw: string) {
   const message = redact(raw);
   if (level !== "debug") process.stderr.write(`[token-metrics-x402-mcp] ${level}: ${message}\n`);
-  for (const sink of sinks) sink(level, message);
+  const own = callSink.getStore();
+  if (own) own(level, message);
+  else for (const sink of sinks) sink(level, message);
 }

@@ -5,10 +5,10 @@ import { endpointsIn } from "./catalog/index.js";
 import type { Config } from "./config.js";
 import { Ledger } from "./payer/ledger.js";
 import { createPayer, type Payer } from "./payer/index.js";
-import { addLogSink } from "./log.js";
 import { registerPrompts } from "./prompts.js";
 import { WalletReader } from "./payer/wallet.js";
 import { registerCatalogTools } from "./tools/register.js";
+import { forwardLogs } from "./tools/session-log.js";
 import { registerSpendingTools } from "./tools/spending.js";
 import { registerToolsetsResource } from "./tools/toolsets-resource.js";
 
@@ -47,22 +47,10 @@ Without an API key each call is paid in USDC or TMAI through x402 within the use
 /** Builds the MCP server, transport-free: the CLI connects stdio or HTTP, tests connect in memory. */
 export function createServer(services: Services): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
-  forwardLogs(server);
-  registerCatalogTools(server, endpointsIn(services.config.toolsets), services);
+  const logs = forwardLogs(server, SERVER_NAME);
+  registerCatalogTools(server, endpointsIn(services.config.toolsets), services, logs);
   registerSpendingTools(server, services);
   registerPrompts(server);
   registerToolsetsResource(server, services.config.toolsets);
   return server;
-}
-
-/** Server logs reach this session's client too, at the level it set with logging/setLevel. */
-function forwardLogs(server: McpServer): void {
-  const remove = addLogSink((level, message) => {
-    if (server.isConnected()) server.sendLoggingMessage({ level, logger: SERVER_NAME, data: message }).catch(() => undefined);
-  });
-  const previous = server.server.onclose;
-  server.server.onclose = () => {
-    remove();
-    previous?.();
-  };
 }

@@ -10,6 +10,14 @@ import { connectInMemory } from "./helpers/mcp.js";
 
 const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
 const SNAPSHOT = new URL("./snapshots/tools-list.json", import.meta.url);
+/** The hints alone, per mode: small enough to review when one changes. */
+const ANNOTATIONS_SNAPSHOT = new URL("./snapshots/annotations.json", import.meta.url);
+const MODES = { x402: { TOKEN_METRICS_PRIVATE_KEY: `0x${"ab".repeat(32)}` }, "api-key": { TOKEN_METRICS_API_KEY: "tm-test-key" } };
+
+const pick = (annotations: Tool["annotations"]) => {
+  const { readOnlyHint, destructiveHint, idempotentHint, openWorldHint } = annotations ?? {};
+  return { readOnlyHint, destructiveHint, idempotentHint, openWorldHint };
+};
 
 describe("tool catalog", () => {
   let client: Client;
@@ -31,12 +39,37 @@ describe("tool catalog", () => {
     for (const name of SPENDING_TOOLS) assert.ok(tools.some((tool) => tool.name === name), name);
   });
 
-  test("annotations are explicit and descriptions state the price", () => {
+  test("annotations are honest: paid tools in x402 mode may spend, the rest only read", async () => {
+    const byMode: Record<string, Record<string, Tool["annotations"]>> = {};
+    for (const [mode, env] of Object.entries(MODES)) {
+      const { client: moded, close: closeModed } = await connectInMemory(env);
+      const listed = (await moded.listTools()).tools;
+      await closeModed();
+      byMode[mode] = Object.fromEntries(listed.map((tool) => [tool.name, tool.annotations]));
+    }
+    const paid = CATALOG.filter((endpoint) => USD_PRICE_BY_PATH[endpoint.path] !== 0).map((endpoint) => endpoint.name);
+    const free = tools.map((tool) => tool.name).filter((name) => !paid.includes(name) && name !== "reconcile_payments");
+    for (const name of paid) {
+      assert.deepEqual(pick(byMode.x402![name]), { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, name);
+      assert.deepEqual(pick(byMode["api-key"]![name]), { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true }, name);
+    }
+    for (const mode of Object.keys(MODES)) {
+      for (const name of free) assert.equal(byMode[mode]![name]!.readOnlyHint, true, `${mode} ${name}`);
+      assert.equal(byMode[mode]!.reconcile_payments!.readOnlyHint, false, `${mode}: reconcile_payments writes the ledger`);
+      for (const annotations of Object.values(byMode[mode]!)) assert.equal(annotations!.destructiveHint, false);
+    }
+    // One line per tool, so a changed hint is a one-line diff.
+    const modes = Object.entries(byMode).map(
+      ([mode, hints]) => `  "${mode}": {\n${Object.entries(hints).map(([name, annotations]) => `    "${name}": ${JSON.stringify(pick(annotations))}`).join(",\n")}\n  }`,
+    );
+    const current = `{\n${modes.join(",\n")}\n}\n`;
+    if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(ANNOTATIONS_SNAPSHOT, current);
+    assert.equal(current, await readFile(ANNOTATIONS_SNAPSHOT, "utf8"), "annotations per mode match the snapshot (UPDATE_SNAPSHOTS=1 to accept a change)");
+  });
+
+  test("descriptions are useful and state the price", () => {
     for (const tool of tools) {
-      assert.equal(tool.annotations?.readOnlyHint, true, tool.name);
-      assert.equal(tool.annotations?.destructiveHint, false, tool.name);
       assert.equal(typeof tool.annotations?.openWorldHint, "boolean", tool.name);
-      if (!SPENDING_TOOLS.includes(tool.name)) assert.equal(tool.annotations?.idempotentHint, true, tool.name);
       assert.ok(tool.title && tool.description && tool.description.length > 80, `${tool.name} needs a useful description`);
     }
     const signals = tools.find((tool) => tool.name === "get_trading_signals")!;
@@ -91,7 +124,7 @@ describe("tool catalog", () => {
     assert.deepEqual(toolsets.find((toolset) => toolset.name === "signals")!.tools.find((tool) => tool.name === "get_trading_signals"), { name: "get_trading_signals", priceUsd: 0.017 });
   });
 
-  test("tools/list matches the committed snapshot (UPDATE_SNAPSHOTS=1 to accept a change)", async () => {
+  test("tools/list (x402 mode: no API key) matches the committed snapshot (UPDATE_SNAPSHOTS=1 to accept a change)", async () => {
     const current = `${JSON.stringify(tools, null, 2)}\n`;
     if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(SNAPSHOT, current);
     assert.equal(current, await readFile(SNAPSHOT, "utf8"));

@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, test } from "node:test";
 import { ConfigError, DEFAULT_API_BASE_URL, fallbackConfig, loadConfig } from "../src/config.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 
 const KEY = "0x" + "ab".repeat(32);
+const TOKEN = "s3cret-token-0123456789";
 
 describe("configuration", () => {
   test("defaults: testnet, the real API, all toolsets, 0.1 USDC per call", () => {
@@ -78,13 +82,85 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({}, ["--toolset", "grades"]), /Invalid command line.*--toolsets/);
   });
 
-  test("after a bad setting the fallback keeps the requested transport, and nothing else", () => {
-    const env = { TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_HTTP: "1", TOKEN_METRICS_HTTP_PORT: "4000", TOKEN_METRICS_PRIVATE_KEY: KEY };
+  test("after a bad setting the fallback keeps the requested transport and its access settings, and nothing else", () => {
+    const env = { TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_HTTP: "1", TOKEN_METRICS_HTTP_PORT: "4000", TOKEN_METRICS_PRIVATE_KEY: KEY, TOKEN_METRICS_HTTP_TOKENS: `alice:${TOKEN}` };
     assert.throws(() => loadConfig(env));
     const fallback = fallbackConfig(env, ["--host", "0.0.0.0"]);
     assert.deepEqual([fallback.http?.port, fallback.http?.host], [4000, "0.0.0.0"]);
+    assert.deepEqual(fallback.http?.auth.tokens.map((client) => client.name), ["alice"]);
     assert.equal(fallback.privateKey, undefined, "no wallet from an invalid configuration");
     assert.equal(fallbackConfig({ TOKEN_METRICS_HTTP_PORT: "nope" }, []).http, undefined);
+  });
+
+  test("HTTP whose own settings are wrong does not fall back to anything: start-up fails", () => {
+    assert.throws(() => fallbackConfig({ TOKEN_METRICS_HTTP_TOKENS: "alice" }, ["--http"]), /TOKEN_METRICS_HTTP_TOKENS/);
+    assert.throws(() => fallbackConfig({ TOKEN_METRICS_HTTP: "1", TOKEN_METRICS_HTTP_HOST: "0.0.0.0" }, []), /TOKEN_METRICS_HTTP_HOST=0\.0\.0\.0/);
+  });
+
+  describe("HTTP authentication settings", () => {
+    const http = (env: Record<string, string>) => loadConfig({ TOKEN_METRICS_HTTP: "1", ...env }).http!;
+
+    test("tokens are name:token pairs, comma or newline separated, held only as hashes", () => {
+      const { auth } = http({ TOKEN_METRICS_HTTP_TOKENS: `alice:${TOKEN},\n bob : ${TOKEN}-b\n` });
+      assert.deepEqual(auth.tokens.map((client) => client.name), ["alice", "bob"]);
+      assert.equal(auth.oauth, undefined);
+      const shown = [JSON.stringify(auth), inspect(auth, { depth: 5 })].join("\n");
+      assert.ok(!shown.includes(TOKEN) && !shown.includes(Buffer.from(TOKEN).toString("hex")), "a token is kept as given");
+    });
+
+    for (const [label, value] of [
+      ["a missing name", `:${TOKEN}`],
+      ["a missing token", "alice:"],
+      ["no colon", TOKEN],
+      ["an empty token", "alice:  ,bob:x"],
+      ["a short token", "alice:short"],
+      ["a duplicate name", `alice:${TOKEN},alice:${TOKEN}-2`],
+      ["a shared token", `alice:${TOKEN},bob:${TOKEN}`],
+      ["nothing", " , "],
+    ] as const) {
+      test(`a token list with ${label} is an error naming the variable, without the token`, () => {
+        assert.throws(
+          () => http({ TOKEN_METRICS_HTTP_TOKENS: value }),
+          (error: unknown) => error instanceof ConfigError && /TOKEN_METRICS_HTTP_TOKENS: .*entry|lists no client/.test(error.message) && !error.message.includes(TOKEN),
+        );
+      });
+    }
+
+    test("a tokens file is read once, with comments; an unreadable one is an error naming it", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "tm-config-"));
+      try {
+        const file = join(dir, "tokens");
+        await writeFile(file, `# team\nalice:${TOKEN}\n\nci-bot:${TOKEN}-ci\n`);
+        assert.deepEqual(http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file }).auth.tokens.map((client) => client.name), ["alice", "ci-bot"]);
+        assert.throws(() => http({ TOKEN_METRICS_HTTP_TOKENS_FILE: join(dir, "missing") }), /TOKEN_METRICS_HTTP_TOKENS_FILE: cannot read .*missing \(ENOENT\)/);
+        await writeFile(file, "alice\n");
+        assert.throws(() => http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file }), /TOKEN_METRICS_HTTP_TOKENS_FILE: entry 1 is not name:token \(in .*tokens\)/);
+        assert.throws(() => http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file, TOKEN_METRICS_HTTP_TOKENS: `a:${TOKEN}` }), /TOKENS or TOKEN_METRICS_HTTP_TOKENS_FILE|not name:token/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test("off loopback, HTTP needs tokens or OAuth; on loopback it may run open", () => {
+      assert.throws(() => http({ TOKEN_METRICS_HTTP_HOST: "0.0.0.0" }), /TOKEN_METRICS_HTTP_HOST=0\.0\.0\.0 .*TOKEN_METRICS_HTTP_TOKENS .*TOKEN_METRICS_HTTP_JWKS_URL/);
+      assert.throws(() => http({ TOKEN_METRICS_HTTP_HOST: "192.168.1.5" }), ConfigError);
+      for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) assert.deepEqual(http({ TOKEN_METRICS_HTTP_HOST: host }).auth.tokens, []);
+      assert.equal(http({ TOKEN_METRICS_HTTP_HOST: "0.0.0.0", TOKEN_METRICS_HTTP_TOKENS: `alice:${TOKEN}` }).host, "0.0.0.0");
+      assert.equal(loadConfig({ TOKEN_METRICS_HTTP_HOST: "0.0.0.0" }).http, undefined, "stdio listens nowhere");
+    });
+
+    test("OAuth needs the JWKS URL, the issuer and the audience together", () => {
+      const oauth = { TOKEN_METRICS_HTTP_JWKS_URL: "https://id.example/jwks", TOKEN_METRICS_HTTP_ISSUER: "https://id.example/", TOKEN_METRICS_HTTP_AUDIENCE: "https://mcp.example/mcp" };
+      assert.deepEqual(http({ ...oauth, TOKEN_METRICS_HTTP_HOST: "0.0.0.0" }).auth.oauth, {
+        jwksUrl: oauth.TOKEN_METRICS_HTTP_JWKS_URL,
+        issuer: oauth.TOKEN_METRICS_HTTP_ISSUER,
+        audience: oauth.TOKEN_METRICS_HTTP_AUDIENCE,
+        clientClaim: "sub",
+      });
+      assert.equal(http({ ...oauth, TOKEN_METRICS_HTTP_CLIENT_CLAIM: "email" }).auth.oauth?.clientClaim, "email");
+      assert.throws(() => http({ TOKEN_METRICS_HTTP_JWKS_URL: oauth.TOKEN_METRICS_HTTP_JWKS_URL }), /needs all of TOKEN_METRICS_HTTP_JWKS_URL, TOKEN_METRICS_HTTP_ISSUER and TOKEN_METRICS_HTTP_AUDIENCE/);
+      assert.throws(() => http({ ...oauth, TOKEN_METRICS_HTTP_JWKS_URL: "http://id.example/jwks" }), /TOKEN_METRICS_HTTP_JWKS_URL: must be https/);
+    });
   });
 
   test("secrets never print", () => {

@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Address, Hash } from "viem";
 import { CATALOG } from "../src/catalog/index.js";
 import { loadConfig } from "../src/config.js";
@@ -83,6 +84,28 @@ describe("Streamable HTTP", { timeout: 120_000 }, () => {
     assert.equal(payment.amount, "0.017");
     assert.equal((await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
     assert.equal(await sandbox.chain.balanceOf(sandbox.chain.usdc, payer), before - 17_000n);
+  });
+
+  test("the log messages a call causes reach that call's client on its response stream, and only it", async () => {
+    const { url } = await serve(paying({ TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC" }));
+    const [caller, bystander] = [await connectHttp(url), await connectHttp(url)];
+    const received = new Map<Client, Array<{ level: string; data: unknown }>>([
+      [caller, []],
+      [bystander, []],
+    ]);
+    for (const [client, messages] of received) {
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void messages.push(notification.params));
+      await client.setLoggingLevel("debug");
+    }
+    const paid = await caller.callTool({ name: "get_trading_signals", arguments: { token_id: 3306 } });
+    assert.ok(!paid.isError, textOf(paid));
+    const refused = await caller.callTool({ name: "get_ai_reports", arguments: { token_id: 3306 } }); // 0.068 USDC: above the maximum
+    assert.equal(refused.isError, true);
+    const messages = received.get(caller)!;
+    assert.deepEqual(messages.map((message) => message.level), ["info", "warning"]);
+    assert.match(String(messages[0]!.data), /^paid 0\.017 USDC for \/trading-signals, transaction 0x[0-9a-f]{64}$/);
+    assert.match(String(messages[1]!.data), /refused to pay for \/ai-reports/);
+    assert.deepEqual(received.get(bystander), [], "another client's payments are not its business");
   });
 
   test("two client sessions share one ledger and one session budget", async () => {

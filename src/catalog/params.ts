@@ -2,7 +2,12 @@ import { z } from "zod";
 
 /** Reusable parameter schemas with the API's real names and formats; shared by every catalog entry. */
 
-const csvOf = (item: string, max = 50) => new RegExp(`^${item}(,${item}){0,${max - 1}}$`, "u");
+/**
+ * A comma-separated list of `item`. No flags and no Unicode property escapes: clients compile the
+ * JSON Schema `pattern` with their own engine (a JavaScript RegExp without `u`, Python's `re`, Go's
+ * RE2), and those read `\p{L}` literally or reject it, so only classes every engine agrees on are used.
+ */
+const csvOf = (item: string, max = 50) => new RegExp(`^${item}(,${item}){0,${max - 1}}$`);
 
 export const tokenId = z
   .union([z.number().int().positive().max(1e9), z.string().max(600).regex(csvOf("\\d{1,9}"), "must be a TOKEN_ID or comma-separated TOKEN_IDs, e.g. 3375,3306")])
@@ -17,14 +22,16 @@ export const symbol = z
 export const tokenName = z
   .string()
   .max(600)
-  .regex(csvOf("[\\p{L}\\p{N} .'()&-]{1,60}"), "must be token names like Bitcoin or Bitcoin,Ethereum")
+  // Names are free text in any script (Shiba Inu, Pepe 2.0, Fetch.ai, 币安人生): anything but the separator and control characters.
+  .regex(csvOf("[^,\\x00-\\x1f\\x7f]{1,60}"), "must be token names like Bitcoin or Bitcoin,Ethereum")
   .describe("Token name(s), comma-separated, e.g. Bitcoin,Ethereum.");
 
 const slugList = (what: string, example: string) =>
   z
     .string()
     .max(300)
-    .regex(csvOf("[A-Za-z0-9-]{1,40}"), `must be ${what} slugs like ${example}`)
+    // Underscores too: exchange ids such as bybit_spot.
+    .regex(csvOf("[A-Za-z0-9_-]{1,40}"), `must be ${what} slugs like ${example}`)
     .describe(`${what} slug(s), comma-separated, e.g. ${example}.`);
 
 export const category = slugList("Category", "layer-1,defi");

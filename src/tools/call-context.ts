@@ -3,7 +3,13 @@ import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { CallContext, PaymentQuestion } from "../payer/types.js";
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * The name of the authenticated HTTP client making this call (a token's name or the JWT claim
+ * set by TOKEN_METRICS_HTTP_CLIENT_CLAIM); undefined over stdio and unauthenticated loopback HTTP.
+ */
+export const clientName = (extra: Extra): string | undefined => extra.authInfo?.clientId;
 
 /** Steps of a paid call reported as progress: challenge received, signed, settled. */
 const PAID_CALL_STEPS = 3;

@@ -1,19 +1,35 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { ToolFailure } from "../api/errors.js";
 import { buildRequest } from "../api/request.js";
 import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
+import type { Config } from "../config.js";
 import { log } from "../log.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
-import { callContext } from "./call-context.js";
+import { callContext, type Extra } from "./call-context.js";
 import { inputSchemaFor } from "./input-schema.js";
+import type { SessionLog } from "./session-log.js";
 import { shapeResult } from "./shape.js";
 
 /** Registers each catalog entry as a tool with one generic handler. */
-export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services): void {
+export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: SessionLog): void {
+  async function call(endpoint: Endpoint, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
+    if (deps.configProblem) return failure(deps.configProblem);
+    try {
+      const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
+      const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra));
+      const shaped = shapeResult(endpoint, args, body, { payment, reused });
+      return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
+    } catch (error) {
+      if (error instanceof ToolFailure) return failure(error.message);
+      log.error(`${endpoint.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+      return failure(`${endpoint.name} failed unexpectedly. Details are in the server log.`);
+    }
+  }
+
   for (const endpoint of endpoints) {
     server.registerTool(
       endpoint.name,
@@ -21,23 +37,23 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         title: endpoint.title,
         description: describe(endpoint),
         inputSchema: inputSchemaFor(endpoint),
-        annotations: { title: endpoint.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+        annotations: annotationsFor(endpoint, deps.config),
       },
-      async (args: Record<string, unknown>, extra) => {
-        if (deps.configProblem) return failure(deps.configProblem);
-        try {
-          const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
-          const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra));
-          const shaped = shapeResult(endpoint, args, body, { payment, reused });
-          return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
-        } catch (error) {
-          if (error instanceof ToolFailure) return failure(error.message);
-          log.error(`${endpoint.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
-          return failure(`${endpoint.name} failed unexpectedly. Details are in the server log.`);
-        }
-      },
+      // Everything the call logs (payment, refusal, failure) goes to its own client.
+      (args: Record<string, unknown>, extra) => logs.during(extra, () => call(endpoint, args, extra)),
     );
   }
+}
+
+/**
+ * Honest hints: a call that pays changes the user's wallet, so it is neither read-only nor
+ * idempotent (each call pays again), and clients that auto-approve read-only tools must ask first.
+ * Without an API key a priced endpoint is paid (or will be, once a wallet is set: clients cache
+ * tools/list); free endpoints and API-key mode only read.
+ */
+function annotationsFor(endpoint: Endpoint, config: Config): ToolAnnotations {
+  const paid = !config.apiKey && expectedPriceUsd(endpoint) !== 0;
+  return { title: endpoint.title, readOnlyHint: !paid, destructiveHint: false, idempotentHint: !paid, openWorldHint: true };
 }
 
 function failure(message: string): CallToolResult {

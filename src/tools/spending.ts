@@ -5,6 +5,7 @@ import { dailyWindowStart, type PaymentBook } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
+import { clientName } from "./call-context.js";
 
 type CommittedFilter = Parameters<PaymentBook["committed"]>[1];
 
@@ -22,7 +23,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       inputSchema: {},
       annotations: { title: "Wallet status", ...FREE, openWorldHint: true },
     },
-    async () => {
+    async (_args, extra) => {
       const { wallet, config } = services;
       if (!services.payer) return noWallet(services);
       const payer = await services.payer.core();
@@ -32,6 +33,8 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
         .catch((error: unknown) => `unavailable: ${firstLine(error)}`);
       const status = {
         mode: "x402",
+        // Who is asking, over authenticated HTTP: what a per-client limit would be kept for.
+        client: clientName(extra),
         address: payer.account.address,
         network: config.network,
         balances,
@@ -64,7 +67,8 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       description:
         "Free, no payment. Checks this wallet's unresolved payments and those of the last 24 hours against the chain (settlement receipts, EIP-3009 authorization state), resolves in-flight payments the chain proves expired, records payments found settled, and reports any difference.",
       inputSchema: {},
-      annotations: { title: "Reconcile payments with the chain", ...FREE, openWorldHint: true },
+      // It appends what it resolves to the ledger, so it is not read-only (nothing is paid or lost, so not destructive).
+      annotations: { title: "Reconcile payments with the chain", ...FREE, readOnlyHint: false, openWorldHint: true },
     },
     async () => {
       const { payer, wallet, ledger } = services;
