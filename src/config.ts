@@ -260,6 +260,22 @@ function httpAuth(e: z.infer<typeof envSchema>, host: string): HttpAuth {
   return { tokens, oauth };
 }
 
+/**
+ * A budget for a client nobody can authenticate as would never apply: a misspelt name must not
+ * leave a client unlimited. With OAuth the names come from tokens not known in advance.
+ */
+function checkClientBudgets(e: z.infer<typeof envSchema>): void {
+  const named = Object.keys(e.TOKEN_METRICS_CLIENT_BUDGETS);
+  if (named.length === 0 || e.TOKEN_METRICS_HTTP_JWKS_URL) return;
+  const known = new Set((e.TOKEN_METRICS_HTTP_TOKENS ?? e.TOKEN_METRICS_HTTP_TOKENS_FILE ?? []).map((client) => client.name));
+  const unknown = named.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: TOKEN_METRICS_CLIENT_BUDGETS names ${unknown.join(", ")}, which no client can authenticate as: clients are the names in TOKEN_METRICS_HTTP_TOKENS (or TOKEN_METRICS_HTTP_TOKENS_FILE), or the subjects of OAuth tokens (TOKEN_METRICS_HTTP_JWKS_URL)`,
+    );
+  }
+}
+
 /** Command-line flags that mirror an environment variable (flags win). */
 const FLAG_TO_ENV = {
   toolsets: "TOKEN_METRICS_TOOLSETS",
@@ -306,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       `Invalid configuration: TOKEN_METRICS_DAILY_BUDGET sets no budget for ${unbudgeted.join(", ")}, which TOKEN_METRICS_ASSETS and TOKEN_METRICS_MAX_PER_CALL allow paying with; every asset that can be paid needs a daily budget. Example: "2 USDC, 100 TMAI".`,
     );
   }
+  checkClientBudgets(e);
   return {
     apiBaseUrl: e.TOKEN_METRICS_API_BASE_URL.replace(/\/+$/, ""),
     apiKey: e.TOKEN_METRICS_API_KEY ? new Secret(e.TOKEN_METRICS_API_KEY) : undefined,

@@ -7,6 +7,11 @@ import { createServer, createServices } from "./server.js";
 /** CLI entry: configuration → services → stdio (default) or Streamable HTTP (`--http`). */
 async function main() {
   const argv = process.argv.slice(2);
+  const [command, ...rest] = argv;
+  if (command === "pause" || command === "resume") {
+    const { runPauseCommand } = await import("./commands/pause.js");
+    process.exit(runPauseCommand(command, rest, process.env));
+  }
   let config: Config;
   let configProblem: string | undefined;
   try {

@@ -31,7 +31,7 @@ export function readPause(ledgerPath: string): PauseState {
 }
 
 /** Writes the switch atomically (rename), so a reader never sees half a file. */
-export function pause(ledgerPath: string, reason: string): PauseState {
+export function pause(ledgerPath: string, reason: string): Extract<PauseState, { paused: true }> {
   const file = pauseFileOf(ledgerPath);
   const state = { paused: true as const, reason, since: new Date().toISOString() };
   writeFileSync(`${file}.tmp`, `${JSON.stringify(state)}\n`, { mode: 0o600 });

@@ -150,8 +150,9 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         }
         // A person's time to answer is not the API's: the call's time limit waits while they think.
         const resumeDeadline = context.pauseDeadline?.();
-        const approved = await context.confirm(question).finally(() => resumeDeadline?.());
-        if (!approved) throw refuse(`declined by the user (${money.display})`);
+        const answer = await context.confirm(question).finally(() => resumeDeadline?.());
+        if (answer === "declined") throw refuse(`declined by the user (${money.display})`);
+        if (answer !== "approved") throw refuse(`the user gave no answer within TOKEN_METRICS_APPROVAL_TIMEOUT_MS (${Math.round(config.approvalTimeoutMs / 1000)} s) to paying ${money.display}`);
       }
 
       if (stopped()) throw refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");

@@ -35,7 +35,7 @@ export interface PaymentQuestion {
 /** What the tool call lets the payer do while it works: ask the user, report progress. */
 export interface CallContext {
   /** Asks the user to accept a price; absent when the client cannot be asked (no elicitation). */
-  confirm?: (question: PaymentQuestion) => Promise<boolean>;
+  confirm?: (question: PaymentQuestion) => Promise<"approved" | "declined" | "no answer in time">;
   /** Resolves once the client was told, so no step arrives after the result. */
   progress?: (message: string) => Promise<void>;
   /**

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, type ServerNotification, type ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { CallContext, PaymentQuestion } from "../payer/types.js";
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -18,11 +18,12 @@ const PAID_CALL_STEPS = 3;
  * What a tool call may do with its client while paying: ask the user to approve a price (only
  * when the client supports elicitation) and report progress (only when it sent a progressToken).
  */
-export function callContext(server: McpServer, extra: Extra): CallContext {
+export function callContext(server: McpServer, extra: Extra, approvalTimeoutMs: number): CallContext {
   const progressToken = extra._meta?.progressToken;
   let step = 0;
   return {
-    confirm: server.server.getClientCapabilities()?.elicitation ? (question) => askToPay(server, question) : undefined,
+    client: clientName(extra),
+    confirm: server.server.getClientCapabilities()?.elicitation ? (question) => askToPay(server, question, approvalTimeoutMs) : undefined,
     progress:
       progressToken === undefined
         ? undefined
@@ -33,18 +34,23 @@ export function callContext(server: McpServer, extra: Extra): CallContext {
   };
 }
 
-async function askToPay(server: McpServer, question: PaymentQuestion): Promise<boolean> {
+/** Asks the person; the wait has its own limit (TOKEN_METRICS_APPROVAL_TIMEOUT_MS), not the SDK's 60 s default. */
+async function askToPay(server: McpServer, question: PaymentQuestion, timeout: number): Promise<"approved" | "declined" | "no answer in time"> {
   try {
-    const answer = await server.server.elicitInput({
-      message: `Pay ${question.price} for Token Metrics ${question.endpoint}? It is above your approval threshold of ${question.threshold} (TOKEN_METRICS_CONFIRM_ABOVE).`,
-      requestedSchema: {
-        type: "object",
-        properties: { approve: { type: "boolean", title: `Pay ${question.price}`, description: "Approve this one payment." } },
-        required: ["approve"],
+    const answer = await server.server.elicitInput(
+      {
+        message: `Pay ${question.price} for Token Metrics ${question.endpoint}? It is above your approval threshold of ${question.threshold} (TOKEN_METRICS_CONFIRM_ABOVE).`,
+        requestedSchema: {
+          type: "object",
+          properties: { approve: { type: "boolean", title: `Pay ${question.price}`, description: "Approve this one payment." } },
+          required: ["approve"],
+        },
       },
-    });
-    return answer.action === "accept" && answer.content?.approve === true;
-  } catch {
-    return false; // a client that fails to ask has not approved
+      { timeout },
+    );
+    return answer.action === "accept" && answer.content?.approve === true ? "approved" : "declined";
+  } catch (error) {
+    // A client that fails to ask has not approved; one that did not answer in time neither.
+    return error instanceof McpError && error.code === ErrorCode.RequestTimeout ? "no answer in time" : "declined";
   }
 }

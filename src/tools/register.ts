@@ -20,7 +20,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
     if (deps.configProblem) return failure(deps.configProblem);
     try {
       const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
-      const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra));
+      const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra, deps.config.approvalTimeoutMs));
       const shaped = shapeResult(endpoint, args, body, { payment, reused });
       return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
     } catch (error) {

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
 import { dailyWindowStart, type PaymentBook } from "../payer/book.js";
+import { readPause } from "../payer/pause.js";
 import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
@@ -27,7 +28,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       const { wallet, config } = services;
       if (!services.payer) return noWallet(services);
       const payer = await services.payer.core();
-      const summary = await spendingSummary(services);
+      const summary = await spendingSummary(services, clientName(extra));
       const balances = await wallet
         .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
         .catch((error: unknown) => `unavailable: ${firstLine(error)}`);
@@ -41,6 +42,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
         spentThisSession: summary.spentThisSession,
         spentLast24h: summary.spentLast24h,
         budgets: summary.budgets,
+        paused: summary.paused,
         limits: { assets: payer.policy.allowedAssets, maxPerCall: config.maxPerCall, confirmAbove: config.confirmAbove, payees: config.payees ?? "any" },
         ledger: services.ledger.path,
       };
@@ -57,7 +59,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       inputSchema: {},
       annotations: { title: "Spending summary", ...FREE, openWorldHint: false },
     },
-    async () => (services.payer ? result(await spendingSummary(services)) : noWallet(services)),
+    async (_args, extra) => (services.payer ? result(await spendingSummary(services, clientName(extra))) : noWallet(services)),
   );
 
   server.registerTool(
@@ -91,7 +93,8 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
   );
 }
 
-export async function spendingSummary(services: Services) {
+/** What was spent and what is left; with `client`, also that client's own daily budget. */
+export async function spendingSummary(services: Services, client?: string) {
   const { ledger } = services;
   const payer = await services.payer?.core();
   const { formatUnits } = await import("viem");
@@ -126,7 +129,12 @@ export async function spendingSummary(services: Services) {
     spentLast24h: committed({ since: last24h }),
     totals: { settled: mapUnits(settled), inFlight: mapUnits(pending) },
     byEndpoint: Object.fromEntries([...perEndpoint].map(([endpoint, row]) => [endpoint, { calls: row.calls, ...mapUnits(row.amounts) }])),
-    budgets: { session: budget(payer?.limits.session ?? {}, { session: ledger.session }), daily: budget(payer?.limits.daily ?? {}, { since: last24h }) },
+    budgets: {
+      session: budget(payer?.limits.session ?? {}, { session: ledger.session }),
+      daily: budget(payer?.limits.daily ?? {}, { since: last24h }),
+      ...(client !== undefined && payer?.limits.perClient[client] ? { client: { name: client, ...budget(payer.limits.perClient[client], { since: last24h, client }) } } : {}),
+    },
+    paused: readPause(ledger.path),
     ...(ledger.unreadableLines > 0
       ? { ledgerWarning: `${ledger.unreadableLines} line(s) of ${ledger.path} are unreadable (a crash mid-write or an edit) and were ignored; see the server log` }
       : {}),
