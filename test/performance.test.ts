@@ -87,7 +87,7 @@ describe("fewer round trips and no double payments", () => {
     }
   });
 
-  test("a changed price: the up-front payment is rejected and the new price is paid once", async () => {
+  test("a changed price: the up-front payment is rejected, the call says so, and the next call pays the new price once", async () => {
     const hostile = await startHostileServer();
     let price = "17000";
     hostile.on("/tm-grade", (req, res, paid) => {
@@ -102,6 +102,9 @@ describe("fewer round trips and no double payments", () => {
       assert.ok(!(await client.callTool({ name: "get_tm_grade", arguments: { token_id: 1 } })).isError);
       assert.equal(hostile.paymentHeaders.length, 1);
       price = "18000";
+      const changed = await client.callTool({ name: "get_tm_grade", arguments: { token_id: 2 } });
+      assert.match(textOf(changed), /price of \/tm-grade changed.*No second payment is made in one call/);
+      assert.equal(hostile.paymentHeaders.length, 2, "one payment in that call");
       const result = await client.callTool({ name: "get_tm_grade", arguments: { token_id: 2 } });
       assert.ok(!result.isError, textOf(result));
       assert.equal((result.structuredContent as { payment: { amount: string } }).payment.amount, "0.018");

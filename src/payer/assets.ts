@@ -4,6 +4,15 @@ import type { Address } from "viem";
 export const NETWORKS = ["base-sepolia", "base"] as const;
 export type Network = (typeof NETWORKS)[number];
 
+/**
+ * x402 v2 names networks by CAIP-2 id, v1 by name; both map to the same network here, and any
+ * other id is a network this server does not pay on.
+ */
+export const CHAIN_ID_OF: Readonly<Record<Network, number>> = { "base-sepolia": 84532, base: 8453 };
+export const CAIP2_OF: Readonly<Record<Network, string>> = { "base-sepolia": `eip155:${CHAIN_ID_OF["base-sepolia"]}`, base: `eip155:${CHAIN_ID_OF.base}` };
+export const networkNamed = (id: string): Network | undefined =>
+  (NETWORKS as readonly string[]).includes(id) ? (id as Network) : NETWORKS.find((network) => CAIP2_OF[network] === id);
+
 export const DEFAULT_RPC_URL: Readonly<Record<Network, string>> = {
   "base-sepolia": "https://sepolia.base.org",
   base: "https://mainnet.base.org",
@@ -22,6 +31,8 @@ export interface Asset {
   eip712?: { name: string; version: string };
   /** Why this asset cannot be paid at all (its contract does not match what we expect), if so. */
   unusable?: string;
+  /** False when the contract has no EIP-3009 (probed): only Permit2 offers can move it. */
+  eip3009?: boolean;
 }
 
 /**

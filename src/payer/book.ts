@@ -23,6 +23,7 @@ export interface PaymentRecord {
   signedAt: Date;
   payTo?: string;
   display?: string;
+  method?: "permit2";
   status: PaymentStatus;
   transaction?: string;
   reason?: string;
@@ -71,6 +72,7 @@ export class PaymentBook {
         signedAt: new Date(entry.ts),
         payTo: entry.payTo,
         display: entry.display,
+        method: entry.method,
         status: "pending",
       };
       this.payments.set(entry.nonce, payment);

@@ -32,6 +32,8 @@ export interface LedgerEntry {
   /** Human form, e.g. "0.017 USDC". */
   display?: string;
   payTo?: string;
+  /** How the payment moves the token: absent for EIP-3009, "permit2" for Permit2 (nonce from its bitmap). */
+  method?: "permit2";
   nonce?: string;
   /** Seconds since the epoch, as a decimal string. */
   validBefore?: string;
@@ -266,6 +268,7 @@ function linesToRestore(known: PaymentRecord, fresh: PaymentRecord | undefined):
     amount: known.amount.toString(),
     display: known.display,
     payTo: known.payTo,
+    method: known.method,
     nonce: known.nonce,
     validBefore: String(known.validBefore),
   };

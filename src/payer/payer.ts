@@ -1,9 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { formatUnits, parseUnits, type Hex } from "viem";
+import { formatUnits, parseUnits, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { preparePaymentHeader, signPaymentHeader } from "x402/client";
-import { decodeXPaymentResponse } from "x402-fetch";
-import type { PaymentRequirements } from "x402/types";
 import { ToolFailure } from "../api/errors.js";
 import { log } from "../log.js";
 import { jsonHeaders } from "../api/request.js";
@@ -13,7 +10,8 @@ import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./ass
 import { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
 import { readPause } from "./pause.js";
-import { readChallenge } from "./challenge.js";
+import { readChallenge, type Offer } from "./challenge.js";
+import { settlementOf, Signer, type ChallengeContext } from "./signer.js";
 import type { Ledger } from "./ledger.js";
 import { decide, formatAmount, type PolicyContext } from "./policy.js";
 import { releaseExpired } from "./reconcile.js";
@@ -46,6 +44,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   const breaker = new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs);
   const confirmAbove = toBaseUnits(config.confirmAbove);
   const preferred = policy.allowedAssets[0];
+  const signer = new Signer(account, config.network);
   ledger.ownedBy({ payer: account.address, network: config.network });
 
   let checked: Promise<PolicyContext> | undefined;
@@ -61,55 +60,36 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
    * process can overspend it. Signing happens before the lock (it commits nothing: a signature
    * that is never sent cannot be settled) to keep the lock short under concurrency.
    */
-  async function reserveAndSign(call: string, endpoint: string, client: string | undefined, asset: Asset, amount: bigint, money: Money, offer: PaymentRequirements, x402Version: number) {
-    const { header, nonce, validBefore } = takePresigned(offer) ?? (await sign(offer, x402Version));
-    const signed = { call, endpoint, network: config.network, payer: account.address, ...(client === undefined ? {} : { client }), ...money, nonce, validBefore };
+  async function reserveAndSign(call: string, endpoint: string, client: string | undefined, asset: Asset, amount: bigint, money: Money, offer: Offer, context: ChallengeContext) {
+    const signature = await signer.sign(offer, context);
+    const signed = {
+      call,
+      endpoint,
+      network: config.network,
+      payer: account.address,
+      ...(client === undefined ? {} : { client }),
+      ...money,
+      ...(signature.method === "permit2" ? { method: "permit2" as const } : {}),
+      nonce: signature.nonce,
+      validBefore: signature.validBefore,
+    };
     const attempt = () =>
       ledger.exclusive(async () => {
         // Read under the lock too: a pause set by another process stops this very payment.
         const refusal = pausedReason(ledger.path) ?? budgetRefusal(ledger.sync(), asset, amount, limits, ledger.session, client);
         if (refusal) return { refusal };
-        await ledger.append({ ...signed, event: "signed" });
-        return { header, signed };
+        ledger.append({ ...signed, event: "signed" });
+        return { headers: signature.headers, signed };
       });
     let result = await attempt();
     // Authorizations that expired unsettled (a crash, a lost answer) still hold budget: check
-    // them on-chain once (releaseExpired asks the chain only if some have expired) and try again.
+    // them on-chain once (releaseExpired asks the chain only if some are pending) and try again.
     if ("refusal" in result && (await releaseExpired(ledger, wallet, account.address).catch(() => 0)) > 0) result = await attempt();
     return result;
   }
 
-  async function sign(offer: PaymentRequirements, x402Version: number): Promise<Signature> {
-    const unsigned = preparePaymentHeader(account.address, x402Version, offer);
-    const { nonce, validBefore } = (unsigned.payload as { authorization: { nonce: string; validBefore: string } }).authorization;
-    return { offer, header: await signPaymentHeader(account, offer, unsigned), nonce, validBefore };
-  }
-
-  /**
-   * One authorization signed ahead per known price, so a warm call does not wait for signing.
-   * It stays in memory until a call reserves budget for it; one never sent cannot be settled.
-   */
-  const presigned = new Map<string, Signature>();
-  // The whole offer (domain, window, version included): a signature is only reused for exactly what it signed.
-  const termsKey = (offer: PaymentRequirements) => JSON.stringify(offer);
-  function takePresigned(offer: PaymentRequirements): Signature | undefined {
-    const ready = presigned.get(termsKey(offer));
-    presigned.delete(termsKey(offer));
-    const lifeLeft = ready ? Number(ready.validBefore) - Date.now() / 1000 : 0;
-    return ready && lifeLeft >= offer.maxTimeoutSeconds * PRESIGNED_MIN_LIFE_SHARE ? ready : undefined;
-  }
-  function presign(offer: PaymentRequirements, x402Version: number): void {
-    // After the current call has returned: signing then overlaps the next call's network wait.
-    setImmediate(() =>
-      sign(offer, x402Version).then(
-        (signature) => presigned.set(termsKey(offer), signature),
-        () => undefined, // signing again at call time will report any problem
-      ),
-    );
-  }
-
   /** Accepted offers by endpoint: a call at a known price signs up front and needs one round trip. */
-  const knownPrices = new Map<string, { offer: PaymentRequirements; x402Version: number; expires: number }>();
+  const knownPrices = new Map<string, { offer: Offer; context: ChallengeContext; expires: number }>();
 
   const paidFetch: PaidFetch = async (request, signal, context: CallContext = {}) => {
     const headers = { ...jsonHeaders(request), "x-coinbase-402": "true", ...(preferred ? { "x-payment-token": preferred.toLowerCase() } : {}) };
@@ -120,7 +100,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       (extra: Record<string, string>, stop: AbortSignal): Send =>
       () =>
         fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal: stop, redirect: "manual" }).then((response) =>
-          refuseRedirect(response, extra["X-PAYMENT"] ? "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again." : "Nothing was paid."),
+          refuseRedirect(response, Object.keys(extra).length > 0 ? "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again." : "Nothing was paid."),
         );
     const priceKey = `${request.method} ${request.path}`;
     const call = randomUUID();
@@ -132,13 +112,17 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     };
 
     /** Policy, approval, budget, one signature, the paid request, the ledger: one payment per call, ever. */
-    const payOnce = async (offers: PaymentRequirements[], x402Version: number, upFront: boolean): Promise<Outcome> => {
+    const payOnce = async (offers: readonly Offer[], challenge: ChallengeContext, upFront: boolean): Promise<Outcome> => {
       const stop = pausedReason(ledger.path) ?? breaker.refusal();
       if (stop) throw refuse(stop);
       const decision = decide(offers, await policyReady());
       if (!decision.pay) throw refuse(decision.reason);
       const { offer, asset, amount } = decision;
       const money = moneyOf(asset, amount, offer);
+      if (offer.method === "permit2") {
+        const missing = await permit2Shortfall(wallet, asset, account.address, amount);
+        if (missing) throw refuse(missing);
+      }
       const threshold = confirmAbove[asset.symbol];
       if (threshold !== undefined && amount > threshold) {
         const question = { endpoint: request.path, price: money.display, threshold: formatAmount(threshold, asset) };
@@ -157,9 +141,9 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
 
       if (stopped()) throw refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
       ledger.append({ ...base, ...money, event: "offered", ...(upFront ? { reason: "known price, paid up front" } : {}) });
-      const reserved = await reserveAndSign(call, request.path, context.client, asset, amount, money, offer, x402Version);
+      const reserved = await reserveAndSign(call, request.path, context.client, asset, amount, money, offer, challenge);
       if ("refusal" in reserved) throw refuse(reserved.refusal!);
-      const { header, signed } = reserved;
+      const { headers: paymentHeaders, signed } = reserved;
       if (stopped()) {
         // Cancelled or timed out (a slow approval) before the signature left: certainly unpaid.
         ledger.append({ ...signed, event: "released", reason: "never sent: the call was cancelled or timed out first", proof: "never sent" });
@@ -179,7 +163,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       let paid: Awaited<ReturnType<typeof sendWithRetries>>;
       let body: ArrayBuffer;
       try {
-        paid = await sendWithRetries(send({ "X-PAYMENT": header }, signal), signal, (response) => !settlementOf(response));
+        paid = await sendWithRetries(send(paymentHeaders, signal), signal, (response) => !settlementOf(response));
         // Read the whole answer before calling the payment settled: a receipt must come with its data.
         body = await paid.response.arrayBuffer();
       } catch (error) {
@@ -201,7 +185,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         ledger.append({ ...signed, event: "failed", reason });
         log.warn(`payment of ${money.display} for ${request.path} not accepted: ${reason}`);
         if (response.status !== 402) return { response, attempts: paid.attempts, payment: receipt("may have settled") };
-        const expiresIn = `it expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until the chain shows it unused`;
+        const expiresIn = `expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until the chain shows it unused`;
         if (upFront && again && !again.offers.some((fresh) => sameTerms(fresh, offer))) {
           throw new ToolFailure(
             `The price of ${request.path} changed: the API refused the payment of ${money.display} made up front at the last known price and asks for another. No second payment is made in one call; the price is forgotten, so calling again pays the new price (after the usual checks). The payment sent ${expiresIn}.`,
@@ -218,8 +202,8 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         log.warn(`paid ${money.display} for ${request.path}, transaction ${transaction}, but the API answered HTTP ${response.status}`);
         return { response, attempts: paid.attempts, payment: receipt("settled", transaction) };
       }
-      knownPrices.set(priceKey, { offer, x402Version, expires: Date.now() + KNOWN_PRICE_TTL_MS });
-      presign(offer, x402Version);
+      knownPrices.set(priceKey, { offer, context: challenge, expires: Date.now() + KNOWN_PRICE_TTL_MS });
+      signer.presign(offer, challenge);
       log.info(`paid ${money.display} for ${request.path}${upFront ? " (up front)" : ""}, transaction ${transaction}`);
       return { response, attempts: paid.attempts, payment: receipt("settled", transaction) };
     };
@@ -227,29 +211,19 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     const known = knownPrices.get(priceKey);
     if (known && known.expires > Date.now()) {
       await context.progress?.("price known, paying up front");
-      return payOnce([known.offer], known.x402Version, true);
+      return payOnce([known.offer], known.context, true);
     }
 
     const first = await sendWithRetries(send({}, unpaidSignal), unpaidSignal);
     if (first.response.status !== 402) return first;
     const challenge = await readChallenge(first.response);
     await context.progress?.("payment challenge received");
-    const result = await payOnce(challenge.offers, challenge.x402Version, false);
+    const result = await payOnce(challenge.offers, challenge, false);
     return { ...result, attempts: result.attempts + first.attempts };
   };
 
   return { account, policy, limits, fetch: paidFetch };
 }
-
-interface Signature {
-  offer: PaymentRequirements;
-  header: string;
-  nonce: string;
-  validBefore: string;
-}
-
-/** A pre-signed authorization is used only while at least this share of its validity is left. */
-const PRESIGNED_MIN_LIFE_SHARE = 0.5;
 
 /** How long an accepted price is trusted for paying up front; the server still has the last word. */
 const KNOWN_PRICE_TTL_MS = 10 * 60_000;
@@ -257,19 +231,19 @@ const KNOWN_PRICE_TTL_MS = 10 * 60_000;
 type Outcome = Awaited<ReturnType<PaidFetch>>;
 
 /** Same payee, asset, network, scheme and amount: a rejection of these terms is not about price. */
-function sameTerms(a: PaymentRequirements, b: PaymentRequirements): boolean {
+function sameTerms(a: Offer, b: Offer): boolean {
   return (
     a.scheme === b.scheme &&
     a.network === b.network &&
     a.asset.toLowerCase() === b.asset.toLowerCase() &&
     a.payTo.toLowerCase() === b.payTo.toLowerCase() &&
-    a.maxAmountRequired === b.maxAmountRequired
+    a.amount === b.amount
   );
 }
 
 type Money = ReturnType<typeof moneyOf>;
 
-function moneyOf(asset: Asset, amount: bigint, offer: PaymentRequirements) {
+function moneyOf(asset: Asset, amount: bigint, offer: Offer) {
   return { asset: asset.symbol, assetAddress: asset.address, amount: amount.toString(), display: formatAmount(amount, asset), payTo: offer.payTo };
 }
 
@@ -304,10 +278,22 @@ async function withContractFacts(policy: PolicyContext, wallet: WalletReader): P
       if (facts.decimals !== asset.decimals) {
         return { ...asset, unusable: `its contract ${asset.address} reports ${facts.decimals} decimals, not the ${asset.decimals} that amounts and budgets are read in` };
       }
-      return facts.version === undefined ? asset : { ...asset, eip712: { name: facts.name, version: facts.version } };
+      const known = { ...asset, eip3009: facts.eip3009 };
+      return facts.version === undefined ? known : { ...known, eip712: { name: facts.name, version: facts.version } };
     }),
   );
   return { ...policy, knownAssets };
+}
+
+/**
+ * Why a Permit2 payment cannot settle now: the wallet has not approved Permit2 for the token (a
+ * one-time transaction the user makes, never this server behind their back).
+ */
+async function permit2Shortfall(wallet: WalletReader, asset: Asset, owner: Address, amount: bigint): Promise<string | undefined> {
+  const allowance = await wallet.permit2Allowance(asset.address, owner).catch(() => undefined);
+  if (allowance === undefined) return `the ${asset.symbol} Permit2 allowance could not be read at TOKEN_METRICS_RPC_URL`;
+  if (allowance >= amount) return undefined;
+  return `${asset.symbol} is paid through Permit2 and this wallet has not approved Permit2 for it (allowance ${formatAmount(allowance, asset)}, this call needs ${formatAmount(amount, asset)}). Approve it once with "token-metrics-x402-mcp approve-permit2 --asset ${asset.symbol.toLowerCase()} --amount <${asset.symbol} to allow>" (a transaction paying gas in ETH), then call again`;
 }
 
 /** Why payments are stopped by the kill switch (`token-metrics-x402-mcp pause`), if they are. */
@@ -325,16 +311,4 @@ function refuseRedirect(response: Response, consequence: string): Response {
     throw new ToolFailure(`The API answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "elsewhere"}; it is not followed for payments. ${consequence}`);
   }
   return response;
-}
-
-/** The server's settlement report, when it says the transfer succeeded. */
-function settlementOf(response: Response): { transaction: string } | undefined {
-  const header = response.headers.get("x-payment-response");
-  if (!header) return undefined;
-  try {
-    const { success, transaction } = decodeXPaymentResponse(header);
-    return success ? { transaction: transaction || "unknown" } : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
 import { formatUnits, getAddress, type Address } from "viem";
-import type { PaymentRequirements } from "x402/types";
-import type { Asset, AssetSymbol, Network } from "./assets.js";
+import { networkNamed, type Asset, type AssetSymbol, type Network } from "./assets.js";
+import type { Offer } from "./challenge.js";
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -28,7 +28,7 @@ export interface PolicyContext {
 }
 
 export type Decision =
-  | { pay: true; offer: PaymentRequirements; asset: Asset; amount: bigint }
+  | { pay: true; offer: Offer; asset: Asset; amount: bigint }
   | { pay: false; reason: string };
 
 /**
@@ -36,7 +36,7 @@ export type Decision =
  * It picks the most preferred allowed asset among acceptable offers and bounds the validity
  * window; otherwise it explains why nothing may be paid and which setting would change that.
  */
-export function decide(offers: readonly PaymentRequirements[], ctx: PolicyContext): Decision {
+export function decide(offers: readonly Offer[], ctx: PolicyContext): Decision {
   if (offers.length === 0) return { pay: false, reason: "the 402 challenge contains no valid payment offer" };
   const reasons: string[] = [];
   const acceptable: Array<Extract<Decision, { pay: true }>> = [];
@@ -50,17 +50,18 @@ export function decide(offers: readonly PaymentRequirements[], ctx: PolicyContex
   acceptable.sort((a, b) => rank(a.asset.symbol) - rank(b.asset.symbol) || (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
   const best = acceptable[0];
   if (best) {
+    // The window (EIP-3009 validBefore, Permit2 deadline) is what the library signs from it.
     const maxTimeoutSeconds = Math.min(best.offer.maxTimeoutSeconds, MAX_AUTHORIZATION_SECONDS);
-    return { ...best, offer: { ...best.offer, maxTimeoutSeconds } };
+    return { ...best, offer: { ...best.offer, maxTimeoutSeconds, requirement: { ...best.offer.requirement, maxTimeoutSeconds } } };
   }
   return { pay: false, reason: [...new Set(reasons)].join("; ") };
 }
 
-function judge(offer: PaymentRequirements, ctx: PolicyContext): Extract<Decision, { pay: true }> | string {
+function judge(offer: Offer, ctx: PolicyContext): Extract<Decision, { pay: true }> | string {
   if (offer.scheme !== "exact") return `scheme "${offer.scheme}" is not supported (only "exact")`;
   if (!EVM_ADDRESS.test(offer.payTo) || !EVM_ADDRESS.test(offer.asset)) return "the offer's payee or asset is not an EVM address";
   if (ZERO_ADDRESS.test(offer.payTo)) return "the offer pays the zero address";
-  if (offer.network !== ctx.network) {
+  if (networkNamed(offer.network) !== ctx.network) {
     return `the offer is on network "${offer.network}" but this server pays only on "${ctx.network}" (TOKEN_METRICS_NETWORK)`;
   }
   const asset = ctx.knownAssets.find((known) => sameAddress(known.address, offer.asset));
@@ -72,14 +73,14 @@ function judge(offer: PaymentRequirements, ctx: PolicyContext): Extract<Decision
   if (ctx.payees && !ctx.payees.some((payee) => sameAddress(payee, offer.payTo))) {
     return `payee ${offer.payTo} is not in TOKEN_METRICS_PAYEES`;
   }
-  const domainProblem = domainMismatch(offer, asset);
-  if (domainProblem) return domainProblem;
+  const methodProblem = offer.method === "permit2" ? permit2Problem(offer) : asset.eip3009 === false ? `${asset.symbol}'s contract has no EIP-3009 (transferWithAuthorization), so an EIP-3009 offer for it could never settle` : domainMismatch(offer, asset);
+  if (methodProblem) return methodProblem;
   if (!(offer.maxTimeoutSeconds >= MIN_AUTHORIZATION_SECONDS)) {
     return `the offer's validity window (${offer.maxTimeoutSeconds} s) is shorter than the ${MIN_AUTHORIZATION_SECONDS} s a payment needs to settle`;
   }
   // BigInt() would throw on "1e4" or "17000.0" and read "" as 0: only canonical integers pass.
-  if (!BASE_UNITS.test(offer.maxAmountRequired)) return `the offer's amount ${JSON.stringify(offer.maxAmountRequired.slice(0, 40))} is not an integer in base units`;
-  const amount = BigInt(offer.maxAmountRequired);
+  if (!BASE_UNITS.test(offer.amount)) return `the offer's amount ${JSON.stringify(offer.amount.slice(0, 40))} is not an integer in base units`;
+  const amount = BigInt(offer.amount);
   if (amount === 0n) return "the offer's amount is zero, which no honest price is";
   const max = ctx.maxPerCall[asset.symbol];
   if (max === undefined) return `${asset.symbol} has no per-call maximum in TOKEN_METRICS_MAX_PER_CALL, so it is never paid`;
@@ -93,7 +94,7 @@ function judge(offer: PaymentRequirements, ctx: PolicyContext): Extract<Decision
  * The signature is made over the offer's EIP-712 domain (`extra.name`, `extra.version`): one that
  * differs from the token's own can never verify on-chain, yet would hold budget until it expires.
  */
-function domainMismatch(offer: PaymentRequirements, asset: Asset): string | undefined {
+function domainMismatch(offer: Offer, asset: Asset): string | undefined {
   if (!asset.eip712) return undefined;
   const extra = (offer.extra ?? {}) as { name?: unknown; version?: unknown };
   if (extra.name !== asset.eip712.name || extra.version !== asset.eip712.version) {
@@ -101,6 +102,23 @@ function domainMismatch(offer: PaymentRequirements, asset: Asset): string | unde
   }
   return undefined;
 }
+
+/**
+ * A Permit2 payment is signed for x402's canonical exact-Permit2 proxy as spender (the library's
+ * constant); an offer that names any other spender or proxy asks for something else: refused.
+ */
+function permit2Problem(offer: Offer): string | undefined {
+  for (const field of ["spender", "proxy", "permit2Proxy"]) {
+    const named = offer.extra[field];
+    if (named !== undefined && !(typeof named === "string" && sameAddress(named, X402_EXACT_PERMIT2_PROXY))) {
+      return `the Permit2 offer names ${field} ${JSON.stringify(named)}, not x402's exact Permit2 proxy ${X402_EXACT_PERMIT2_PROXY}`;
+    }
+  }
+  return undefined;
+}
+
+/** x402's canonical exact-Permit2 proxy (the spender @x402/evm signs for); kept here so the policy stays free of library loads. */
+export const X402_EXACT_PERMIT2_PROXY = "0x402085c248EeA27D92E8b30b2C58ed07f9E20001";
 
 const sameAddress = (a: string, b: string) => {
   try {

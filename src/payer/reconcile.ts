@@ -89,7 +89,12 @@ async function checkAll(payments: readonly PaymentRecord[], wallet: WalletReader
   for (let start = 0; start < payments.length; start += PAGE_SIZE) {
     const page = payments.slice(start, start + PAGE_SIZE);
     const used = await Promise.all(
-      page.map((payment) => wallet.authorizationUsed(payment.assetAddress as Address, (payment.payer ?? authorizer) as Address, payment.nonce as Hex, head?.number)),
+      page.map((payment) => {
+        const owner = (payment.payer ?? authorizer) as Address;
+        return payment.method === "permit2"
+          ? wallet.permit2NonceUsed(owner, payment.nonce, head?.number)
+          : wallet.authorizationUsed(payment.assetAddress as Address, owner, payment.nonce as Hex, head?.number);
+      }),
     );
     page.forEach((payment, i) => verdicts.push({ payment, used: used[i]! }));
   }
@@ -114,6 +119,7 @@ function identity(payment: PaymentRecord) {
     asset: payment.asset,
     assetAddress: payment.assetAddress,
     amount: payment.amount.toString(),
+    method: payment.method,
     nonce: payment.nonce,
     validBefore: String(payment.validBefore),
   };

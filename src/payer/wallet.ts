@@ -13,6 +13,8 @@ export interface TokenFacts {
   name: string;
   /** Absent when the contract has no `version()` (then it has no EIP-3009 domain we can check). */
   version?: string;
+  /** Whether it answers EIP-3009's `authorizationState`. */
+  eip3009: boolean;
 }
 
 /** The newest block: its number and its own timestamp (seconds), the chain's clock. */
@@ -20,6 +22,33 @@ export interface ChainHead {
   number: bigint;
   timestamp: bigint;
 }
+
+/** Permit2's canonical address (the same on every chain) and the two reads we need of it. */
+export const PERMIT2_ADDRESS: Address = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
+const permit2Abi = [
+  {
+    type: "function",
+    name: "nonceBitmap",
+    stateMutability: "view",
+    inputs: [
+      { name: "owner", type: "address" },
+      { name: "wordPosition", type: "uint256" },
+    ],
+    outputs: [{ type: "uint256" }],
+  },
+] as const;
+const allowanceAbi = [
+  {
+    type: "function",
+    name: "allowance",
+    stateMutability: "view",
+    inputs: [
+      { name: "owner", type: "address" },
+      { name: "spender", type: "address" },
+    ],
+    outputs: [{ type: "uint256" }],
+  },
+] as const;
 
 const eip3009Abi = [
   {
@@ -68,6 +97,29 @@ export class WalletReader {
     return (await this.rpc()).readContract({ address: asset, abi: eip3009Abi, functionName: "authorizationState", args: [authorizer, nonce], blockNumber });
   }
 
+  /**
+   * True when a Permit2 nonce has been used (the transfer happened): Permit2's nonces are bits of
+   * a bitmap, word `nonce >> 8`, bit `nonce & 255`.
+   */
+  async permit2NonceUsed(owner: Address, nonce: string, blockNumber?: bigint): Promise<boolean> {
+    const value = BigInt(nonce);
+    const word = await (await this.rpc()).readContract({ address: PERMIT2_ADDRESS, abi: permit2Abi, functionName: "nonceBitmap", args: [owner, value >> 8n], blockNumber });
+    return ((word >> (value & 255n)) & 1n) === 1n;
+  }
+
+  /** How much of `asset` the owner lets Permit2 move (the one-time approval). */
+  async permit2Allowance(asset: Address, owner: Address): Promise<bigint> {
+    return (await this.rpc()).readContract({ address: asset, abi: allowanceAbi, functionName: "allowance", args: [owner, PERMIT2_ADDRESS] });
+  }
+
+  /** Whether the contract answers EIP-3009's `authorizationState`: without it, EIP-3009 offers can never settle. */
+  async hasEip3009(asset: Address): Promise<boolean> {
+    return this.authorizationUsed(asset, PERMIT2_ADDRESS, `0x${"00".repeat(32)}`).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** The latest block's number and timestamp. */
   async head(): Promise<ChainHead> {
     const block = await (await this.rpc()).getBlock({ blockTag: "latest" });
@@ -78,8 +130,8 @@ export class WalletReader {
   async tokenFacts(asset: Address): Promise<TokenFacts> {
     const rpc = await this.rpc();
     const read = <F extends "decimals" | "name" | "version">(functionName: F) => rpc.readContract({ address: asset, abi: tokenFactsAbi, functionName });
-    const [decimals, name, version] = await Promise.all([read("decimals"), read("name"), read("version").catch(() => undefined)]);
-    return { decimals: Number(decimals), name: name as string, version: version as string | undefined };
+    const [decimals, name, version, eip3009] = await Promise.all([read("decimals"), read("name"), read("version").catch(() => undefined), this.hasEip3009(asset)]);
+    return { decimals: Number(decimals), name: name as string, version: version as string | undefined, eip3009 };
   }
 
   /** "success", "reverted", or "missing" when the chain does not know the transaction. */

@@ -12,7 +12,8 @@ export async function startHostileServer() {
   const paymentHeaders: string[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const payment = req.headers["x-payment"];
+    // v1 sends X-PAYMENT, v2 PAYMENT-SIGNATURE: either is a signed payment.
+    const payment = req.headers["x-payment"] ?? req.headers["payment-signature"];
     if (typeof payment === "string") paymentHeaders.push(payment);
     const behaviour = behaviours.get(url.pathname);
     if (!behaviour) {

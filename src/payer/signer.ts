@@ -1,0 +1,98 @@
+import { x402Client, x402HTTPClient } from "@x402/core/client";
+import { decodePaymentResponseHeader } from "@x402/core/http";
+import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { CAIP2_OF, type Network } from "./assets.js";
+import type { Challenge, Offer, TransferMethod } from "./challenge.js";
+
+/** A signed payment ready to send: its headers and what the ledger keeps of it. */
+export interface Signature {
+  offer: Offer;
+  /** `PAYMENT-SIGNATURE` (v2) or `X-PAYMENT` (v1), as the x402 library encodes it. */
+  headers: Record<string, string>;
+  method: TransferMethod;
+  /** EIP-3009 authorization nonce (bytes32 hex) or Permit2 nonce (uint256, decimal). */
+  nonce: string;
+  /** Seconds since the epoch after which it can never settle (validBefore, or Permit2's deadline). */
+  validBefore: string;
+}
+
+/** What of a challenge is echoed in the payment (v2): its resource and its extensions. */
+export type ChallengeContext = Pick<Challenge, "resource" | "extensions">;
+
+/** A pre-signed authorization is used only while at least this share of its validity is left. */
+const PRESIGNED_MIN_LIFE_SHARE = 0.5;
+
+/**
+ * Signs offers with the maintained x402 client (`@x402/core` + `@x402/evm`): EIP-3009 or Permit2,
+ * v1 or v2, the signature code is the library's. The policy has already chosen the offer, so the
+ * library gets a challenge with that one offer, and its own spend controls are off (ours ran).
+ * Keeps one authorization signed ahead per known price, so a warm call does not wait for signing;
+ * it stays in memory until a call reserves budget for it, and one never sent cannot settle.
+ */
+export class Signer {
+  private readonly client: x402Client;
+  private readonly http: x402HTTPClient;
+  private readonly presigned = new Map<string, Signature>();
+
+  constructor(account: PrivateKeyAccount, network: Network) {
+    this.client = new x402Client().setSpendControls(false);
+    registerExactEvmScheme(this.client, { signer: account, networks: [CAIP2_OF[network] as `${string}:${string}`] });
+    this.http = new x402HTTPClient(this.client);
+  }
+
+  /** A fresh signature, or the one signed ahead for exactly these terms while enough of it is left. */
+  async sign(offer: Offer, context: ChallengeContext): Promise<Signature> {
+    return this.take(offer) ?? this.signNow(offer, context);
+  }
+
+  /** Signs the same terms in the background, after the current call has returned. */
+  presign(offer: Offer, context: ChallengeContext): void {
+    setImmediate(() =>
+      this.signNow(offer, context).then(
+        (signature) => this.presigned.set(termsOf(offer), signature),
+        () => undefined, // signing again at call time will report any problem
+      ),
+    );
+  }
+
+  private take(offer: Offer): Signature | undefined {
+    const key = termsOf(offer);
+    const ready = this.presigned.get(key);
+    this.presigned.delete(key);
+    const lifeLeft = ready ? Number(ready.validBefore) - Date.now() / 1000 : 0;
+    return ready && lifeLeft >= offer.maxTimeoutSeconds * PRESIGNED_MIN_LIFE_SHARE ? ready : undefined;
+  }
+
+  private async signNow(offer: Offer, context: ChallengeContext): Promise<Signature> {
+    const challenge = { x402Version: offer.x402Version, accepts: [offer.requirement], resource: context.resource, extensions: context.extensions } as unknown as PaymentRequired;
+    const payload = await this.client.createPaymentPayload(challenge);
+    return { offer, headers: this.http.encodePaymentSignatureHeader(payload), method: offer.method, ...windowOf(payload) };
+  }
+}
+
+/** The whole offer (domain, window, version included): a signature is only reused for exactly what it signed. */
+const termsOf = (offer: Offer) => JSON.stringify(offer.requirement);
+
+function windowOf(payload: PaymentPayload): { nonce: string; validBefore: string } {
+  const inner = payload.payload as {
+    authorization?: { nonce: string; validBefore: string };
+    permit2Authorization?: { nonce: string; deadline: string };
+  };
+  if (inner.authorization) return { nonce: inner.authorization.nonce, validBefore: inner.authorization.validBefore };
+  if (inner.permit2Authorization) return { nonce: inner.permit2Authorization.nonce, validBefore: inner.permit2Authorization.deadline };
+  throw new Error("the x402 library produced a payment without an authorization");
+}
+
+/** The server's settlement report (`PAYMENT-RESPONSE`, or v1's `X-PAYMENT-RESPONSE`), when it says the transfer succeeded. */
+export function settlementOf(response: Response): { transaction: string } | undefined {
+  const header = response.headers.get("payment-response") ?? response.headers.get("x-payment-response");
+  if (!header) return undefined;
+  try {
+    const { success, transaction } = decodePaymentResponseHeader(header) as { success?: unknown; transaction?: unknown };
+    return success === true ? { transaction: typeof transaction === "string" && transaction ? transaction : "unknown" } : undefined;
+  } catch {
+    return undefined;
+  }
+}
