@@ -91,72 +91,112 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
   .transform((value) => value as Address);
 
+/** What --help says about a setting: its meaning and its default as a user writes it. */
+interface SettingHelp {
+  help: string;
+  shownDefault: string;
+}
+const about = <T extends z.ZodType>(schema: T, help: string, shownDefault = "none") => schema.meta({ help, shownDefault } satisfies SettingHelp);
+
+/** Enum-like settings ignore case and surrounding spaces, like every other setting. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.string().trim().toLowerCase().pipe(z.enum(values));
+
+/** The per-call maximum when none is set; sample configurations use it too, so every listed tool can run. */
+export const DEFAULT_MAX_PER_CALL = "0.1 USDC";
+
+/** Every setting, once: its parsing, its meaning and default (for --help), in the order --help lists them. */
 const envSchema = z.object({
-  TOKEN_METRICS_API_KEY: z.string().trim().regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces").optional(),
-  TOKEN_METRICS_PRIVATE_KEY: z
-    .string()
-    .trim()
-    .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (64 hex digits, 0x optional)")
-    .transform((key) => (key.startsWith("0x") ? key : `0x${key}`))
-    .refine((key) => BigInt(key) > 0n && BigInt(key) < SECP256K1_ORDER, "is not a valid secp256k1 private key")
-    .optional(),
-  TOKEN_METRICS_NETWORK: z.enum(NETWORKS).default("base-sepolia"),
-  TOKEN_METRICS_API_BASE_URL: z
-    .url({ protocol: /^https?$/ })
-    .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
-    .default(DEFAULT_API_BASE_URL),
-  TOKEN_METRICS_RPC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  TOKEN_METRICS_TOOLSETS: z
-    .string()
-    .transform((value, ctx) => {
-      const names = csv(value.toLowerCase());
-      if (names.includes("all")) return TOOLSET_NAMES;
-      const unknown = names.filter((name) => !TOOLSET_NAMES.includes(name as Toolset));
-      if (unknown.length > 0 || names.length === 0) {
-        ctx.addIssue({ code: "custom", message: `unknown toolset "${unknown.join(",")}"; choose from ${TOOLSET_NAMES.join(", ")} or all` });
-        return z.NEVER;
-      }
-      return names as Toolset[];
-    })
-    .default(TOOLSET_NAMES),
-  TOKEN_METRICS_LEDGER: z.string().min(1).default(DEFAULT_LEDGER_PATH),
-  TOKEN_METRICS_CACHE_TTL: z.coerce.number().int().min(0).max(86_400).optional(),
-  TOKEN_METRICS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
-  TOKEN_METRICS_ASSETS: z
-    .string()
-    .transform((value, ctx) => {
-      const symbols = csv(value.toUpperCase());
-      const unknown = symbols.filter((symbol) => !ASSET_SYMBOLS.includes(symbol as AssetSymbol));
-      if (unknown.length > 0 || symbols.length === 0) {
-        ctx.addIssue({ code: "custom", message: `unknown asset "${unknown.join(",")}"; choose from ${ASSET_SYMBOLS.join(", ")}` });
-        return z.NEVER;
-      }
-      return [...new Set(symbols)] as AssetSymbol[];
-    })
-    .default(["USDC"]),
-  TOKEN_METRICS_MAX_PER_CALL: amountList.default({ USDC: "0.1" }),
-  TOKEN_METRICS_PAYEES: z
-    .string()
-    .transform((value, ctx) => {
-      const parsed = csv(value).map((item) => address.safeParse(item));
-      if (parsed.some((result) => !result.success)) {
-        ctx.addIssue({ code: "custom", message: "must be a comma-separated list of 0x addresses" });
-        return z.NEVER;
-      }
-      return parsed.map((result) => result.data as Address);
-    })
-    .optional(),
-  TOKEN_METRICS_TMAI_ADDRESS: address.optional(),
-  TOKEN_METRICS_SESSION_BUDGET: amountList.default({}),
-  TOKEN_METRICS_DAILY_BUDGET: amountList.default({}),
-  TOKEN_METRICS_CONFIRM_ABOVE: amountList.default({}),
-  TOKEN_METRICS_HTTP: z.enum(["true", "false", "1", "0"]).optional(),
-  TOKEN_METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(3402),
-  TOKEN_METRICS_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
-  TOKEN_METRICS_ALLOWED_HOSTS: z.string().transform(csv).optional(),
+  TOKEN_METRICS_PRIVATE_KEY: about(
+    z
+      .string()
+      .trim()
+      .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (64 hex digits, 0x optional)")
+      .transform((key) => (key.startsWith("0x") ? key : `0x${key}`))
+      .refine((key) => BigInt(key) > 0n && BigInt(key) < SECP256K1_ORDER, "is not a valid secp256k1 private key")
+      .optional(),
+    "Wallet that pays per call with x402 (0x + 64 hex). Needs USDC/TMAI, no ETH.",
+  ),
+  TOKEN_METRICS_API_KEY: about(
+    z.string().trim().regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces").optional(),
+    "Token Metrics API key; wins over the wallet when both are set (no money spent).",
+  ),
+  TOKEN_METRICS_NETWORK: about(oneOf(NETWORKS).default("base-sepolia"), `${NETWORKS.join(" (testnet) or ")} (real money).`, "base-sepolia"),
+  TOKEN_METRICS_ASSETS: about(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const symbols = csv(value.toUpperCase());
+        const unknown = symbols.filter((symbol) => !ASSET_SYMBOLS.includes(symbol as AssetSymbol));
+        if (unknown.length > 0 || symbols.length === 0) {
+          ctx.addIssue({ code: "custom", message: `unknown asset "${unknown.join(",")}"; choose from ${ASSET_SYMBOLS.join(", ")}` });
+          return z.NEVER;
+        }
+        return [...new Set(symbols)] as AssetSymbol[];
+      })
+      .default(["USDC"]),
+    "Assets you allow, preferred first, e.g. tmai,usdc.",
+    "usdc",
+  ),
+  TOKEN_METRICS_MAX_PER_CALL: about(
+    amountList.prefault(DEFAULT_MAX_PER_CALL),
+    'Per-call maximum per asset, e.g. "0.1 USDC, 0.5 TMAI". An asset without a limit is never paid.',
+    DEFAULT_MAX_PER_CALL,
+  ),
+  TOKEN_METRICS_PAYEES: about(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const parsed = csv(value).map((item) => address.safeParse(item));
+        if (parsed.some((result) => !result.success)) {
+          ctx.addIssue({ code: "custom", message: "must be a comma-separated list of 0x addresses" });
+          return z.NEVER;
+        }
+        return parsed.map((result) => result.data as Address);
+      })
+      .optional(),
+    "Comma-separated payee addresses; when set, nobody else is paid.",
+    "any",
+  ),
+  TOKEN_METRICS_TMAI_ADDRESS: about(address.optional(), "TMAI's contract on the network; TMAI is refused until set (and allowed in TOKEN_METRICS_ASSETS)."),
+  TOKEN_METRICS_SESSION_BUDGET: about(amountList.default({}), 'Spending limit per server process, e.g. "1 USDC".'),
+  TOKEN_METRICS_DAILY_BUDGET: about(amountList.default({}), "Spending limit per UTC day, shared by all processes using the same ledger."),
+  TOKEN_METRICS_CONFIRM_ABOVE: about(amountList.default({}), "Ask the user before paying more than this per call."),
+  TOKEN_METRICS_LEDGER: about(z.string().min(1).default(DEFAULT_LEDGER_PATH), "Append-only payment ledger (JSONL).", "~/.token-metrics-x402-mcp/ledger.jsonl"),
+  TOKEN_METRICS_API_BASE_URL: about(
+    z
+      .url({ protocol: /^https?$/ })
+      .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
+      .default(DEFAULT_API_BASE_URL),
+    "The Token Metrics API (the sandbox prints its own).",
+    DEFAULT_API_BASE_URL,
+  ),
+  TOKEN_METRICS_RPC_URL: about(z.url({ protocol: /^https?$/ }).optional(), "RPC for balances and reconciliation.", Object.values(DEFAULT_RPC_URL).join(" / ")),
+  TOKEN_METRICS_TOOLSETS: about(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const names = csv(value.toLowerCase());
+        if (names.includes("all")) return TOOLSET_NAMES;
+        const unknown = names.filter((name) => !TOOLSET_NAMES.includes(name as Toolset));
+        if (unknown.length > 0 || names.length === 0) {
+          ctx.addIssue({ code: "custom", message: `unknown toolset "${unknown.join(",")}"; choose from ${TOOLSET_NAMES.join(", ")} or all` });
+          return z.NEVER;
+        }
+        return names as Toolset[];
+      })
+      .default(TOOLSET_NAMES),
+    `Tool groups to register: all, or some of ${TOOLSET_NAMES.join(",")}.`,
+    "all",
+  ),
+  TOKEN_METRICS_CACHE_TTL: about(z.coerce.number().int().min(0).max(86_400).optional(), "Seconds an identical call may be answered from cache (no request, no payment).", "per endpoint"),
+  TOKEN_METRICS_TIMEOUT_MS: about(z.coerce.number().int().min(1_000).max(300_000).default(30_000), "Time limit per call, retries included.", "30000"),
+  TOKEN_METRICS_HTTP: about(oneOf(["true", "false", "1", "0"]).optional(), "1 or true: serve Streamable HTTP instead of stdio.", "off"),
+  TOKEN_METRICS_HTTP_PORT: about(z.coerce.number().int().min(0).max(65_535).default(3402), "HTTP port; 0 picks a free one.", "3402"),
+  TOKEN_METRICS_HTTP_HOST: about(z.string().min(1).default("127.0.0.1"), "Address the HTTP server listens on.", "127.0.0.1"),
+  TOKEN_METRICS_ALLOWED_HOSTS: about(z.string().transform(csv).optional(), "Host header values the HTTP server accepts (DNS-rebinding protection).", "127.0.0.1,localhost,[::1]"),
 });
 
-/** Command-line flags that mirror an environment variable (flags win). */
+/** Command-line flags that set a variable (flags win over the environment). */
 const FLAG_TO_ENV = {
   toolsets: "TOKEN_METRICS_TOOLSETS",
   network: "TOKEN_METRICS_NETWORK",
@@ -169,6 +209,27 @@ const FLAG_TO_ENV = {
   host: "TOKEN_METRICS_HTTP_HOST",
 } as const;
 
+/** Flags without a value, with what --help says about them. */
+export const SWITCHES = {
+  http: { short: undefined, help: "Serve Streamable HTTP instead of stdio (same as TOKEN_METRICS_HTTP=1)." },
+  help: { short: "h", help: "Print this help and exit." },
+  version: { short: "v", help: "Print the version and exit." },
+} as const;
+
+/** A flag the server does not know, or a flag without its value: the process must not start. */
+export class CommandLineError extends ConfigError {
+  override name = "CommandLineError";
+}
+
+/** One line per setting for --help, from the schema above, so help and parsing cannot drift. */
+export function describeSettings(): Array<{ variable: string; flag?: string; shownDefault: string; help: string }> {
+  const flagOf = new Map<string, string>(Object.entries(FLAG_TO_ENV).map(([flag, variable]) => [variable, flag]));
+  return Object.entries(envSchema.shape).map(([variable, schema]) => {
+    const { help, shownDefault } = schema.meta() as unknown as SettingHelp;
+    return { variable, flag: flagOf.get(variable), shownDefault, help };
+  });
+}
+
 /**
  * The only place that reads the environment. Empty variables count as unset (Claude Desktop
  * configs often carry "" placeholders). Throws ConfigError naming the variable at fault.
@@ -178,10 +239,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith("TOKEN_METRICS_") && value !== undefined && value.trim() !== "") merged[key] = value;
   }
-  const { http, ...flags } = parseFlags(argv);
+  const { http, help: _help, version: _version, ...flags } = parseFlags(argv);
   if (http) merged.TOKEN_METRICS_HTTP = "true";
   for (const [flag, value] of Object.entries(flags)) {
-    merged[FLAG_TO_ENV[flag as keyof typeof FLAG_TO_ENV]] = value as string;
+    if (value !== undefined) merged[FLAG_TO_ENV[flag as keyof typeof FLAG_TO_ENV]] = value;
   }
 
   const parsed = envSchema.safeParse(merged);
@@ -224,16 +285,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   };
 }
 
-function parseFlags(argv: string[]): Record<string, string | boolean> {
+/** Parses the command line strictly: unknown flags and positionals are a CommandLineError. */
+export function parseFlags(argv: string[]): { help?: boolean; version?: boolean; http?: boolean } & Partial<Record<keyof typeof FLAG_TO_ENV, string>> {
   const options = {
     ...Object.fromEntries(Object.keys(FLAG_TO_ENV).map((flag) => [flag, { type: "string" as const }])),
-    http: { type: "boolean" as const },
+    ...Object.fromEntries(Object.entries(SWITCHES).map(([flag, { short }]) => [flag, { type: "boolean" as const, ...(short ? { short } : {}) }])),
   };
   try {
-    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-    return values as Record<string, string | boolean>;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new ConfigError(`Invalid command line: ${(error as Error).message}. Flags: --http, ${Object.keys(FLAG_TO_ENV).map((f) => `--${f}`).join(", ")}`);
+    const known = [...Object.keys(SWITCHES), ...Object.keys(FLAG_TO_ENV)].map((flag) => `--${flag}`).join(", ");
+    throw new CommandLineError(`Invalid command line: ${(error as Error).message}. Flags: ${known}`);
   }
 }
 

@@ -62,6 +62,22 @@ describe("configuration", () => {
     assert.equal(config.rpcUrl.reveal(), "https://mainnet.base.org");
   });
 
+  test("enum-like settings ignore case and spaces, every one of them", () => {
+    const config = loadConfig({
+      TOKEN_METRICS_NETWORK: " Base ",
+      TOKEN_METRICS_ASSETS: "Tmai,usdc",
+      TOKEN_METRICS_MAX_PER_CALL: "0.1 usdc, 1 Tmai",
+      TOKEN_METRICS_TOOLSETS: "Grades,SIGNALS",
+      TOKEN_METRICS_HTTP: "TRUE",
+    });
+    assert.equal(config.network, "base");
+    assert.deepEqual(config.assets, ["TMAI", "USDC"]);
+    assert.deepEqual(config.maxPerCall, { USDC: "0.1", TMAI: "1" });
+    assert.deepEqual(config.toolsets, ["grades", "signals"]);
+    assert.ok(config.http);
+    assert.equal(loadConfig({ TOKEN_METRICS_NETWORK: "BASE-SEPOLIA" }, ["--network", "Base"]).network, "base");
+  });
+
   test("an unknown flag is a clear error", () => {
     assert.throws(() => loadConfig({}, ["--toolset", "grades"]), /Invalid command line.*--toolsets/);
   });
