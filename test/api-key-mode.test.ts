@@ -156,14 +156,14 @@ describe("API-key mode", () => {
     assert.ok(!textOf(result).includes("tm-wrong-key-1234"));
   });
 
-  test("no credentials: tools/list works and a call explains how to configure", async () => {
+  test("no credentials: tools/list works and a paid call gives its price and how to configure, without a request", async () => {
     const { client: bare, close: closeBare } = await connectInMemory({ TOKEN_METRICS_API_BASE_URL: api.baseUrl });
     const before = api.requests.length;
     assert.equal((await bare.listTools()).tools.length, 32);
-    const result = await bare.callTool({ name: "get_price", arguments: { token_id: 3375 } });
+    const result = await bare.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } });
     await closeBare();
     assert.equal(result.isError, true);
-    assert.match(textOf(result), /TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_API_KEY/);
+    assert.match(textOf(result), /\$0\.017.*TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_API_KEY/);
     assert.equal(api.requests.length, before);
   });
 });
