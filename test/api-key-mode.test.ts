@@ -55,6 +55,20 @@ describe("API-key mode", () => {
     assert.equal(sent[0]!.hasX402Header, false);
   });
 
+  test("numbers sent as numeric strings are accepted and sent as numbers; anything else is still refused", async () => {
+    const before = api.requests.length;
+    const result = await call("get_trading_signals", { token_id: 3375, signal: "1", limit: "3", page: "2", marketcap: "1000.5" });
+    assert.ok(!result.isError, textOf(result));
+    assert.deepEqual(api.requests.slice(before)[0]!.query, { limit: "3", marketcap: "1000.5", page: "2", signal: "1", token_id: "3375" });
+    assert.equal((result.structuredContent as { page: unknown }).page, 2);
+    assert.ok(!(await call("get_top_market_cap_tokens", { top_k: "5" })).isError);
+    for (const args of [{ limit: "3 rows" }, { limit: "300" }, { limit: "2.5" }, { page: "-1" }, { signal: "2" }]) {
+      const refused = await call("get_trading_signals", { token_id: 3375, ...args });
+      assert.equal(refused.isError, true, JSON.stringify(args));
+    }
+    assert.equal(api.requests.length, before + 2, "refused arguments send nothing");
+  });
+
   test("filters and row limits reach the data", async () => {
     const result = await call("get_daily_ohlcv", { token_id: 3375, startDate: "2026-11-01", endDate: "2026-11-07" });
     const rows = (result.structuredContent as { data: Array<Record<string, unknown>> }).data;
@@ -86,7 +100,7 @@ describe("API-key mode", () => {
     ["get_trading_signals", { tokenId: 3375 }, "tokenId"],
     ["get_price", {}, "token_id"],
     ["get_indices", { indicesType: "hedge" }, "indicesType"],
-    ["get_indices_holdings", { id: "1" }, "id"],
+    ["get_indices_holdings", { id: "one" }, "id"],
     ["get_moonshot_tokens", { type: "future" }, "type"],
     ["ask_tmai", { question: 42 }, "question"],
   ] as const) {
