@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startChain, type LocalChain, type StartChainOptions } from "./chain.js";
 import { startFacilitator } from "./facilitator.js";
 import { createPaymentGate } from "./payment-gate.js";
@@ -26,6 +29,8 @@ export interface SandboxInfo {
   payTo: string;
   assets: { usdc: string; tmai: string };
   facilitatorUrl: string;
+  /** A ledger of its own (removed on stop), so sandbox payments never enter the user's default ledger. */
+  ledgerPath: string;
 }
 
 export interface SandboxOptions extends StartChainOptions {
@@ -42,6 +47,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const facilitator = await startFacilitator({ rpcUrl: chain.rpcUrl, privateKey: chain.facilitatorPrivateKey, chainId: chain.chainId });
   const paymentGate = createPaymentGate({ payTo: chain.payTo, facilitatorUrl: facilitator.url, tmai: chain.tokens.tmai, prices: options.prices });
   const api = await startTokenMetricsApi({ apiKeys: [SANDBOX_API_KEY], paymentGate });
+  const ledgerDir = await mkdtemp(join(tmpdir(), "tm-sandbox-"));
   const info: SandboxInfo = {
     apiBaseUrl: api.baseUrl,
     apiKey: SANDBOX_API_KEY,
@@ -53,6 +59,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     payTo: chain.payTo,
     assets: { usdc: chain.usdc, tmai: chain.tmai },
     facilitatorUrl: facilitator.url,
+    ledgerPath: join(ledgerDir, "ledger.jsonl"),
   };
   return {
     chain,
@@ -63,12 +70,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await api.stop();
       await facilitator.stop();
       await chain.stop();
+      await rm(ledgerDir, { recursive: true, force: true });
     },
   };
 }
 
-/** The environment that points this MCP server at a sandbox, paying with its funded test wallet. */
+/** The environment that points this MCP server at a sandbox, paying with its funded test wallet into the sandbox's ledger. */
 export function sandboxEnv(info: SandboxInfo, mode: "x402" | "api-key"): Record<string, string> {
-  const common = { TOKEN_METRICS_API_BASE_URL: info.apiBaseUrl, TOKEN_METRICS_RPC_URL: info.rpcUrl, TOKEN_METRICS_TMAI_ADDRESS: info.assets.tmai };
+  const common = {
+    TOKEN_METRICS_API_BASE_URL: info.apiBaseUrl,
+    TOKEN_METRICS_RPC_URL: info.rpcUrl,
+    TOKEN_METRICS_TMAI_ADDRESS: info.assets.tmai,
+    TOKEN_METRICS_LEDGER: info.ledgerPath,
+  };
   return mode === "api-key" ? { ...common, TOKEN_METRICS_API_KEY: info.apiKey } : { ...common, TOKEN_METRICS_PRIVATE_KEY: info.payerPrivateKey };
 }
