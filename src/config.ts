@@ -285,6 +285,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   };
 }
 
+/**
+ * Valid settings that do nothing as given, said at start-up rather than silently ignored. TMAI
+ * is not allowed just because its address is set: its per-call maximum is in TMAI units, which
+ * only the user can choose.
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.tmaiAddress && !config.assets.includes("TMAI")) {
+    warnings.push('TOKEN_METRICS_TMAI_ADDRESS is set but TMAI is not allowed, so only USDC is paid: to pay with TMAI, set TOKEN_METRICS_ASSETS=tmai,usdc and a TMAI limit, in TMAI units, in TOKEN_METRICS_MAX_PER_CALL (e.g. "0.1 USDC, <n> TMAI").');
+  }
+  return warnings;
+}
+
 /** Parses the command line strictly: unknown flags and positionals are a CommandLineError. */
 export function parseFlags(argv: string[]): { help?: boolean; version?: boolean; http?: boolean } & Partial<Record<keyof typeof FLAG_TO_ENV, string>> {
   const options = {

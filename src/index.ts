@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { CommandLineError, ConfigError, fallbackConfig, loadConfig, parseFlags, type Config } from "./config.js";
+import { CommandLineError, ConfigError, configWarnings, fallbackConfig, loadConfig, parseFlags, type Config } from "./config.js";
 import { helpText } from "./help.js";
 import { log } from "./log.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
@@ -26,6 +26,7 @@ async function main() {
   let configProblem: string | undefined;
   try {
     config = loadConfig(process.env, argv);
+    for (const warning of configWarnings(config)) log.warn(warning);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // Keep the handshake working so the client shows the problem on the first call.

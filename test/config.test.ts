@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { describe, test } from "node:test";
-import { ConfigError, DEFAULT_API_BASE_URL, fallbackConfig, loadConfig } from "../src/config.js";
+import { ConfigError, configWarnings, DEFAULT_API_BASE_URL, fallbackConfig, loadConfig } from "../src/config.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 
 const KEY = "0x" + "ab".repeat(32);
@@ -48,6 +48,13 @@ describe("configuration", () => {
 
   test("the allowed assets need a per-call maximum", () => {
     assert.throws(() => loadConfig({ TOKEN_METRICS_ASSETS: "tmai", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC" }), /TOKEN_METRICS_MAX_PER_CALL sets no limit/);
+  });
+
+  test("a TMAI address without TMAI allowed is said, not silently ignored", () => {
+    const address = "0x0000000000000000000000000000000000000002";
+    assert.match(configWarnings(loadConfig({ TOKEN_METRICS_TMAI_ADDRESS: address })).join(""), /TOKEN_METRICS_ASSETS=tmai,usdc/);
+    assert.deepEqual(configWarnings(loadConfig({ TOKEN_METRICS_TMAI_ADDRESS: address, TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI" })), []);
+    assert.deepEqual(configWarnings(loadConfig({})), []);
   });
 
   test("amount lists, toolsets and flags", () => {
