@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CATALOG } from "../src/catalog/index.js";
@@ -168,6 +170,19 @@ describe("API-key mode", () => {
     assert.equal(result.isError, true);
     assert.match(textOf(result), /\(401\).*TOKEN_METRICS_API_KEY/);
     assert.ok(!textOf(result).includes("tm-wrong-key-1234"));
+  });
+
+  test("an unreachable API is said in words, without the library's text", async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const { client: lost, close: closeLost } = await connectInMemory({ TOKEN_METRICS_API_BASE_URL: `http://127.0.0.1:${port}/v2`, TOKEN_METRICS_API_KEY: SANDBOX_API_KEY });
+    const result = await lost.callTool({ name: "get_price", arguments: { token_id: 3375 } });
+    await closeLost();
+    assert.equal(result.isError, true);
+    assert.equal(textOf(result), `Could not reach 127.0.0.1:${port}: the connection was refused. Check the network and TOKEN_METRICS_API_BASE_URL.`);
   });
 
   test("no credentials: tools/list works and a paid call gives its price and how to configure, without a request", async () => {

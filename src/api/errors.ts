@@ -1,3 +1,5 @@
+import { log } from "../log.js";
+
 /** How the server authenticates upstream; "unpaid": no credentials, x402 header, free endpoints only. */
 export type AuthMode = "api-key" | "x402" | "unpaid";
 
@@ -66,7 +68,23 @@ export function timeoutFailure(timeoutMs: number): ToolFailure {
   return new ToolFailure(`Token Metrics did not answer within ${Math.round(timeoutMs / 1000)} s. Try again, or raise TOKEN_METRICS_TIMEOUT_MS.`);
 }
 
-export function networkFailure(baseUrl: string, cause: unknown): ToolFailure {
-  const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+/** Node's network error codes in words; anything else is "the connection failed" (the library text goes to the log). */
+const NETWORK_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "the connection was refused",
+  ENOTFOUND: "the host name was not found (DNS)",
+  EAI_AGAIN: "the host name could not be resolved (DNS)",
+  ECONNRESET: "the connection was reset",
+  ETIMEDOUT: "the connection timed out",
+  EHOSTUNREACH: "the host is unreachable",
+  ENETUNREACH: "the network is unreachable",
+  UND_ERR_CONNECT_TIMEOUT: "the connection timed out",
+  UND_ERR_SOCKET: "the connection closed unexpectedly",
+};
+
+export function networkFailure(baseUrl: string, error: unknown): ToolFailure {
+  const cause = (error instanceof Error ? error.cause : undefined) as { code?: string; message?: string } | undefined;
+  const code = cause?.code ?? "";
+  const reason = NETWORK_REASONS[code] ?? (/CERT|SSL|TLS/.test(code) ? "its TLS certificate was not accepted" : "the connection failed");
+  log.warn(`could not reach the API: ${cause?.message ?? (error instanceof Error ? error.message : String(error))}`);
   return new ToolFailure(`Could not reach ${new URL(baseUrl).host}: ${reason}. Check the network and TOKEN_METRICS_API_BASE_URL.`);
 }
