@@ -36,8 +36,11 @@ describe("the npm package", { timeout: 300_000 }, () => {
   });
 
   test("packs with its build, installs into an empty directory, and its bin pays for a call over stdio", async (t) => {
+    const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
+    const packing = Date.now();
     // prepack builds dist/, so a clean clone packs a working bin.
     await npm(["pack", "--pack-destination", dir], ROOT);
+    const packSeconds = seconds(packing);
     const [tarball, ...others] = (await readdir(dir)).filter((name) => name.endsWith(".tgz"));
     assert.ok(tarball && others.length === 0, "one tarball");
     const { stdout: listing } = await run("tar", ["-tzf", join(dir, tarball)]);
@@ -46,11 +49,13 @@ describe("the npm package", { timeout: 300_000 }, () => {
 
     const app = join(dir, "app");
     await mkdir(app);
+    const installing = Date.now();
     await npm(["i", "--no-audit", "--no-fund", "--prefer-offline", join(dir, tarball)], app);
+    const installSeconds = seconds(installing);
     const lock = JSON.parse(await readFile(join(app, "package-lock.json"), "utf8")) as { packages: Record<string, unknown> };
     const packages = Object.keys(lock.packages).filter((key) => key !== "").length;
     const megabytes = await megabytesOf(join(app, "node_modules"));
-    t.diagnostic(`installed: ${megabytes.toFixed(1)} MB in ${packages} packages`);
+    t.diagnostic(`installed: ${megabytes.toFixed(1)} MB in ${packages} packages (npm pack ${packSeconds} s with its build, npm i ${installSeconds} s)`);
 
     const { info, chain } = await sandbox;
     const bin = join(app, "node_modules", ".bin", "token-metrics-x402-mcp");
