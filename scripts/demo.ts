@@ -3,9 +3,6 @@
  * built server over stdio with only a wallet key, asks a few questions, and each paid call is
  * shown with its price, transaction and the wallet balance read from the chain before and after.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -16,7 +13,6 @@ import { sandboxEnv, startSandbox } from "../src/sandbox/index.js";
 const say = (line = "") => process.stdout.write(`${line}\n`);
 
 const sandbox = await startSandbox();
-const ledgerDir = await mkdtemp(join(tmpdir(), "tm-demo-"));
 const payer = sandbox.info.payerAddress as Address;
 const balance = async () => ({
   usdc: formatUnits(await sandbox.chain.balanceOf(sandbox.chain.usdc, payer), 6),
@@ -28,8 +24,7 @@ const transport = new StdioClientTransport({
   args: [fileURLToPath(new URL("../dist/index.js", import.meta.url))],
   env: {
     PATH: process.env.PATH ?? "",
-    ...sandboxEnv(sandbox.info, "x402"),
-    TOKEN_METRICS_LEDGER: join(ledgerDir, "ledger.jsonl"),
+    ...sandboxEnv(sandbox.info, "x402"), // pays into the sandbox's own ledger, removed when it stops
     TOKEN_METRICS_ASSETS: "usdc,tmai",
     TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI",
     TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI",
@@ -42,7 +37,8 @@ try {
   await client.connect(transport);
   const { tools } = await client.listTools();
   say(`Token Metrics x402 MCP demo — local sandbox (chain ${sandbox.info.chainId} at ${sandbox.info.rpcUrl})`);
-  say(`Server offers ${tools.length} tools. Wallet ${payer} pays per call; limit 0.05 USDC or 0.05 TMAI per call.`);
+  say(`Server A offers ${tools.length} tools. Wallet ${payer} pays per call; limit 0.05 USDC or 0.05 TMAI per call (kept low to show a refusal).`);
+  say("Server B, started for one call, prefers TMAI. Both processes share one ledger, so the daily total counts both.");
 
   const step = async (question: string, name: string, args: Record<string, unknown>, env?: Record<string, string>) => {
     say();
@@ -60,7 +56,8 @@ try {
     };
     if (result.isError) say(`  ✗ refused: ${(result.content[0] as { text: string }).text}`);
     else say(`  ✓ ${structured.data?.length ?? 0} rows, e.g. ${JSON.stringify(structured.data?.[0] ?? {}).slice(0, 160)}`);
-    const paid = structured.payment ? `paid ${structured.payment.amount} ${structured.payment.asset}, tx ${structured.payment.transaction}` : "no payment";
+    const by = env ? "server B" : "server A";
+    const paid = structured.payment ? `${by} paid ${structured.payment.amount} ${structured.payment.asset}, tx ${structured.payment.transaction}` : `${by}: no payment`;
     say(`  ${paid}; ${requests} HTTP request(s) to the API${structured.reused ? `, answer reused from a ${structured.reused.source}` : ""}`);
     say(`  wallet before: ${before.usdc} USDC, ${before.tmai} TMAI → after: ${after.usdc} USDC, ${after.tmai} TMAI (read from the chain)`);
     return structured;
@@ -73,16 +70,18 @@ try {
   await step("And Ethereum's? (price now known: paid up front, one round trip)", "get_tm_grade", { token_id: 3306, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL"] });
   await step("Bitcoin's TM Grade again (answered from cache, nothing paid)", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
   await step("How is the whole market doing?", "get_market_metrics", { limit: 3 });
-  await step("Pay with TMAI, 10% cheaper: Bitcoin's hourly signals.", "get_hourly_trading_signals", { token_id: btc, limit: 3 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });
+  await step("Pay with TMAI, 10% cheaper (server B): Bitcoin's hourly signals.", "get_hourly_trading_signals", { token_id: btc, limit: 3 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });
   await step("Deep AI report on Bitcoin (costs 0.068 USDC, above the limit)", "get_ai_reports", { token_id: btc });
 
   const status = (await client.callTool({ name: "get_wallet_status", arguments: {} })).structuredContent as Record<string, unknown>;
   say();
-  say(`get_wallet_status: spent this session ${JSON.stringify(status.spentThisSession)}, balances ${JSON.stringify(status.balances)}`);
+  say("get_wallet_status, asked of server A:");
+  say(`  spent this session by server A: ${JSON.stringify(status.spentThisSession)} (server B's TMAI payment was another process's session)`);
+  say(`  spent today by both, from the shared ledger: ${JSON.stringify(status.spentToday)}`);
+  say(`  balances: ${JSON.stringify(status.balances)}`);
 } finally {
   await client.close();
   await sandbox.stop();
-  await rm(ledgerDir, { recursive: true, force: true });
 }
 
 /** One call through a second server process with other settings (here: TMAI preferred). */
@@ -92,7 +91,7 @@ async function withServer(env: Record<string, string>, name: string, args: Recor
     new StdioClientTransport({
       command: process.execPath,
       args: [fileURLToPath(new URL("../dist/index.js", import.meta.url))],
-      env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(ledgerDir, "ledger.jsonl"), TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI", ...env },
+      env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI", ...env },
       stderr: "ignore",
     }),
   );

@@ -121,109 +121,170 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
   .transform((value) => value as Address);
 
+/** What --help says about a setting: its meaning and its default as a user writes it. */
+interface SettingHelp {
+  help: string;
+  shownDefault: string;
+}
+const about = <T extends z.ZodType>(schema: T, help: string, shownDefault = "none") => schema.meta({ help, shownDefault } satisfies SettingHelp);
+
+/** Enum-like settings ignore case and surrounding spaces, like every other setting. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.string().trim().toLowerCase().pipe(z.enum(values));
+
+/** The per-call maximum when none is set; sample configurations use it too, so every listed tool can run. */
+export const DEFAULT_MAX_PER_CALL = "0.1 USDC";
+
+/** Every setting, once: its parsing, its meaning and default (for --help), in the order --help lists them. */
 const envSchema = z.object({
-  TOKEN_METRICS_API_KEY: z.string().trim().regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces").optional(),
-  TOKEN_METRICS_PRIVATE_KEY: z
-    .string()
-    .trim()
-    .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (64 hex digits, 0x optional)")
-    .transform((key) => (key.startsWith("0x") ? key : `0x${key}`))
-    .refine((key) => BigInt(key) > 0n && BigInt(key) < SECP256K1_ORDER, "is not a valid secp256k1 private key")
-    .optional(),
-  TOKEN_METRICS_NETWORK: z.enum(NETWORKS).default("base-sepolia"),
-  TOKEN_METRICS_API_BASE_URL: z
-    .url({ protocol: /^https?$/ })
-    .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
-    .default(DEFAULT_API_BASE_URL),
-  TOKEN_METRICS_RPC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  TOKEN_METRICS_TOOLSETS: z
-    .string()
-    .transform((value, ctx) => {
-      const names = csv(value.toLowerCase());
-      if (names.includes("all")) return TOOLSET_NAMES;
-      const unknown = names.filter((name) => !TOOLSET_NAMES.includes(name as Toolset));
-      if (unknown.length > 0 || names.length === 0) {
-        ctx.addIssue({ code: "custom", message: `unknown toolset "${unknown.join(",")}"; choose from ${TOOLSET_NAMES.join(", ")} or all` });
-        return z.NEVER;
-      }
-      return names as Toolset[];
-    })
-    .default(TOOLSET_NAMES),
-  TOKEN_METRICS_LEDGER: z.string().min(1).default(DEFAULT_LEDGER_PATH),
-  TOKEN_METRICS_CACHE_TTL: z.coerce.number().int().min(0).max(86_400).optional(),
-  TOKEN_METRICS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
-  TOKEN_METRICS_ASSETS: z
-    .string()
-    .transform((value, ctx) => {
-      const symbols = csv(value.toUpperCase());
-      const unknown = symbols.filter((symbol) => !ASSET_SYMBOLS.includes(symbol as AssetSymbol));
-      if (unknown.length > 0 || symbols.length === 0) {
-        ctx.addIssue({ code: "custom", message: `unknown asset "${unknown.join(",")}"; choose from ${ASSET_SYMBOLS.join(", ")}` });
-        return z.NEVER;
-      }
-      return [...new Set(symbols)] as AssetSymbol[];
-    })
-    .default(["USDC"]),
-  TOKEN_METRICS_MAX_PER_CALL: amountList.default({ USDC: "0.1" }),
-  TOKEN_METRICS_PAYEES: z
-    .string()
-    .transform((value, ctx) => {
-      const parsed = csv(value).map((item) => address.safeParse(item));
-      if (parsed.some((result) => !result.success)) {
-        ctx.addIssue({ code: "custom", message: "must be a comma-separated list of 0x addresses" });
-        return z.NEVER;
-      }
-      return parsed.map((result) => result.data as Address);
-    })
-    .optional(),
-  TOKEN_METRICS_TMAI_ADDRESS: address.optional(),
-  TOKEN_METRICS_SESSION_BUDGET: amountList.default({}),
-  TOKEN_METRICS_DAILY_BUDGET: amountList.default(DEFAULT_DAILY_BUDGET),
-  TOKEN_METRICS_CONFIRM_ABOVE: amountList.default({}),
-  TOKEN_METRICS_APPROVAL_TIMEOUT_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
-  TOKEN_METRICS_CLIENT_BUDGETS: z
-    .string()
-    .transform((value, ctx) => {
-      const budgets: Record<string, AmountPerAsset> = {};
-      for (const item of csv(value)) {
-        const match = /^([A-Za-z0-9._@-]+):(.+)$/.exec(item);
-        const amount = match ? amountList.safeParse(match[2]!) : undefined;
-        if (!match || !amount?.success) {
-          ctx.addIssue({ code: "custom", message: `"${item}" is not "<client>:<amount> <asset>", e.g. "alice:1 USDC"` });
+  TOKEN_METRICS_PRIVATE_KEY: about(
+    z
+      .string()
+      .trim()
+      .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (64 hex digits, 0x optional)")
+      .transform((key) => (key.startsWith("0x") ? key : `0x${key}`))
+      .refine((key) => BigInt(key) > 0n && BigInt(key) < SECP256K1_ORDER, "is not a valid secp256k1 private key")
+      .optional(),
+    "Wallet that pays per call with x402 (0x + 64 hex). Needs USDC/TMAI, no ETH.",
+  ),
+  TOKEN_METRICS_API_KEY: about(
+    z.string().trim().regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces").optional(),
+    "Token Metrics API key; wins over the wallet when both are set (no money spent).",
+  ),
+  TOKEN_METRICS_NETWORK: about(oneOf(NETWORKS).default("base-sepolia"), `${NETWORKS.join(" (testnet) or ")} (real money).`, "base-sepolia"),
+  TOKEN_METRICS_ASSETS: about(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const symbols = csv(value.toUpperCase());
+        const unknown = symbols.filter((symbol) => !ASSET_SYMBOLS.includes(symbol as AssetSymbol));
+        if (unknown.length > 0 || symbols.length === 0) {
+          ctx.addIssue({ code: "custom", message: `unknown asset "${unknown.join(",")}"; choose from ${ASSET_SYMBOLS.join(", ")}` });
           return z.NEVER;
         }
-        budgets[match[1]!] = { ...budgets[match[1]!], ...amount.data };
-      }
-      return budgets;
-    })
-    .default({}),
-  TOKEN_METRICS_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(3),
-  TOKEN_METRICS_BREAKER_COOLDOWN_S: z.coerce.number().int().min(1).max(86_400).default(300),
-  TOKEN_METRICS_HTTP: z.enum(["true", "false", "1", "0"]).optional(),
-  TOKEN_METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(3402),
-  TOKEN_METRICS_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
-  TOKEN_METRICS_ALLOWED_HOSTS: z.string().transform(csv).optional(),
-  TOKEN_METRICS_HTTP_TOKENS: z.string().transform(tokenList).optional(),
-  TOKEN_METRICS_HTTP_TOKENS_FILE: z
-    .string()
-    .transform((path, ctx) => {
-      try {
-        return tokenList(readFileSync(path, "utf8"), ctx, ` (in ${path})`);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})` });
-        return z.NEVER;
-      }
-    })
-    .optional(),
-  TOKEN_METRICS_HTTP_JWKS_URL: z
-    .url({ protocol: /^https?$/ })
-    .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
-    .optional(),
+        return [...new Set(symbols)] as AssetSymbol[];
+      })
+      .default(["USDC"]),
+    "Assets you allow, preferred first, e.g. tmai,usdc.",
+    "usdc",
+  ),
+  TOKEN_METRICS_MAX_PER_CALL: about(
+    amountList.prefault(DEFAULT_MAX_PER_CALL),
+    'Per-call maximum per asset, e.g. "0.1 USDC, 0.5 TMAI". An asset without a limit is never paid.',
+    DEFAULT_MAX_PER_CALL,
+  ),
+  TOKEN_METRICS_PAYEES: about(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const parsed = csv(value).map((item) => address.safeParse(item));
+        if (parsed.some((result) => !result.success)) {
+          ctx.addIssue({ code: "custom", message: "must be a comma-separated list of 0x addresses" });
+          return z.NEVER;
+        }
+        return parsed.map((result) => result.data as Address);
+      })
+      .optional(),
+    "Comma-separated payee addresses; when set, nobody else is paid.",
+    "any",
+  ),
+  TOKEN_METRICS_TMAI_ADDRESS: about(address.optional(), "TMAI's contract on the network; TMAI is refused until set (and allowed in TOKEN_METRICS_ASSETS)."),
+  TOKEN_METRICS_SESSION_BUDGET: about(amountList.default({}), 'Spending limit per server process, e.g. "1 USDC".'),
+  TOKEN_METRICS_DAILY_BUDGET: about(
+    amountList.default(DEFAULT_DAILY_BUDGET),
+    'Spending limit per rolling 24 hours, shared by all processes using the same ledger; every asset that can be paid needs one, e.g. "2 USDC, 100 TMAI".',
+    "2 USDC",
+  ),
+  TOKEN_METRICS_CONFIRM_ABOVE: about(amountList.default({}), "Ask the user before paying more than this per call."),
+  TOKEN_METRICS_APPROVAL_TIMEOUT_MS: about(
+    z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
+    "How long a person may take to approve a payment; not counted in TOKEN_METRICS_TIMEOUT_MS.",
+    "300000",
+  ),
+  TOKEN_METRICS_CLIENT_BUDGETS: about(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const budgets: Record<string, AmountPerAsset> = {};
+        for (const item of csv(value)) {
+          const match = /^([A-Za-z0-9._@-]+):(.+)$/.exec(item);
+          const amount = match ? amountList.safeParse(match[2]!) : undefined;
+          if (!match || !amount?.success) {
+            ctx.addIssue({ code: "custom", message: `"${item}" is not "<client>:<amount> <asset>", e.g. "alice:1 USDC"` });
+            return z.NEVER;
+          }
+          budgets[match[1]!] = { ...budgets[match[1]!], ...amount.data };
+        }
+        return budgets;
+      })
+      .default({}),
+    'Rolling 24-hour budgets per authenticated HTTP client, e.g. "alice:1 USDC, ci-bot:0.2 USDC".',
+  ),
+  TOKEN_METRICS_BREAKER_FAILURES: about(z.coerce.number().int().min(1).max(1_000).default(3), "Paid calls in a row without data after which payments stop for a cool-down.", "3"),
+  TOKEN_METRICS_BREAKER_COOLDOWN_S: about(z.coerce.number().int().min(1).max(86_400).default(300), "Seconds the circuit breaker stops payments.", "300"),
+  TOKEN_METRICS_LEDGER: about(z.string().min(1).default(DEFAULT_LEDGER_PATH), "Append-only payment ledger (JSONL).", "~/.token-metrics-x402-mcp/ledger.jsonl"),
+  TOKEN_METRICS_API_BASE_URL: about(
+    z
+      .url({ protocol: /^https?$/ })
+      .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
+      .default(DEFAULT_API_BASE_URL),
+    "The Token Metrics API (the sandbox prints its own).",
+    DEFAULT_API_BASE_URL,
+  ),
+  TOKEN_METRICS_RPC_URL: about(z.url({ protocol: /^https?$/ }).optional(), "RPC for balances and reconciliation.", Object.values(DEFAULT_RPC_URL).join(" / ")),
+  TOKEN_METRICS_TOOLSETS: about(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const names = csv(value.toLowerCase());
+        if (names.includes("all")) return TOOLSET_NAMES;
+        const unknown = names.filter((name) => !TOOLSET_NAMES.includes(name as Toolset));
+        if (unknown.length > 0 || names.length === 0) {
+          ctx.addIssue({ code: "custom", message: `unknown toolset "${unknown.join(",")}"; choose from ${TOOLSET_NAMES.join(", ")} or all` });
+          return z.NEVER;
+        }
+        return names as Toolset[];
+      })
+      .default(TOOLSET_NAMES),
+    `Tool groups to register: all, or some of ${TOOLSET_NAMES.join(",")}.`,
+    "all",
+  ),
+  TOKEN_METRICS_CACHE_TTL: about(z.coerce.number().int().min(0).max(86_400).optional(), "Seconds an identical call may be answered from cache (no request, no payment).", "per endpoint"),
+  TOKEN_METRICS_TIMEOUT_MS: about(
+    z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+    "Time limit per call for the network exchange, retries included (not a person's approval).",
+    "30000",
+  ),
+  TOKEN_METRICS_HTTP: about(oneOf(["true", "false", "1", "0"]).optional(), "1 or true: serve Streamable HTTP instead of stdio.", "off"),
+  TOKEN_METRICS_HTTP_PORT: about(z.coerce.number().int().min(0).max(65_535).default(3402), "HTTP port; 0 picks a free one.", "3402"),
+  TOKEN_METRICS_HTTP_HOST: about(z.string().min(1).default("127.0.0.1"), "Address the HTTP server listens on.", "127.0.0.1"),
+  TOKEN_METRICS_ALLOWED_HOSTS: about(z.string().transform(csv).optional(), "Host header values the HTTP server accepts (DNS-rebinding protection).", "127.0.0.1,localhost,[::1]"),
+  TOKEN_METRICS_HTTP_TOKENS: about(z.string().transform(tokenList).optional(), "HTTP clients as name:token pairs (tokens of 16+ characters); requests need Authorization: Bearer <token>."),
+  TOKEN_METRICS_HTTP_TOKENS_FILE: about(
+    z
+      .string()
+      .transform((path, ctx) => {
+        try {
+          return tokenList(readFileSync(path, "utf8"), ctx, ` (in ${path})`);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})` });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    "A file holding the same list, one pair per line (# comments).",
+  ),
+  TOKEN_METRICS_HTTP_JWKS_URL: about(
+    z
+      .url({ protocol: /^https?$/ })
+      .refine(isSecureOrLocal, "must be https (plain http only for 127.0.0.1/localhost)")
+      .optional(),
+    "OAuth: the identity provider's JWKS; needs the issuer and audience too.",
+  ),
   // A URL: the metadata names it as the authorization server clients discover sign-in from.
-  TOKEN_METRICS_HTTP_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
-  TOKEN_METRICS_HTTP_AUDIENCE: z.string().trim().min(1).optional(),
-  TOKEN_METRICS_HTTP_CLIENT_CLAIM: z.string().trim().min(1).default("sub"),
-  TOKEN_METRICS_HTTP_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TOKEN_METRICS_HTTP_ISSUER: about(z.url({ protocol: /^https?$/ }).optional(), "OAuth: the iss access tokens must carry."),
+  TOKEN_METRICS_HTTP_AUDIENCE: about(z.string().trim().min(1).optional(), "OAuth: the aud access tokens must carry."),
+  TOKEN_METRICS_HTTP_CLIENT_CLAIM: about(z.string().trim().min(1).default("sub"), "OAuth: the claim that names the client.", "sub"),
+  TOKEN_METRICS_HTTP_PUBLIC_URL: about(z.url({ protocol: /^https?$/ }).optional(), "The /mcp URL clients use, when a proxy sits in front (for the OAuth metadata).", "from the request"),
 });
 
 /** A `name:token` list; problems never quote an entry, since entries hold tokens. */
@@ -276,7 +337,9 @@ function checkClientBudgets(e: z.infer<typeof envSchema>): void {
   }
 }
 
-/** Command-line flags that mirror an environment variable (flags win). */
+
+
+/** Command-line flags that set a variable (flags win over the environment). */
 const FLAG_TO_ENV = {
   toolsets: "TOKEN_METRICS_TOOLSETS",
   network: "TOKEN_METRICS_NETWORK",
@@ -289,6 +352,27 @@ const FLAG_TO_ENV = {
   host: "TOKEN_METRICS_HTTP_HOST",
 } as const;
 
+/** Flags without a value, with what --help says about them. */
+export const SWITCHES = {
+  http: { short: undefined, help: "Serve Streamable HTTP instead of stdio (same as TOKEN_METRICS_HTTP=1)." },
+  help: { short: "h", help: "Print this help and exit." },
+  version: { short: "v", help: "Print the version and exit." },
+} as const;
+
+/** A flag the server does not know, or a flag without its value: the process must not start. */
+export class CommandLineError extends ConfigError {
+  override name = "CommandLineError";
+}
+
+/** One line per setting for --help, from the schema above, so help and parsing cannot drift. */
+export function describeSettings(): Array<{ variable: string; flag?: string; shownDefault: string; help: string }> {
+  const flagOf = new Map<string, string>(Object.entries(FLAG_TO_ENV).map(([flag, variable]) => [variable, flag]));
+  return Object.entries(envSchema.shape).map(([variable, schema]) => {
+    const { help, shownDefault } = schema.meta() as unknown as SettingHelp;
+    return { variable, flag: flagOf.get(variable), shownDefault, help };
+  });
+}
+
 /**
  * The only place that reads the environment. Empty variables count as unset (Claude Desktop
  * configs often carry "" placeholders). Throws ConfigError naming the variable at fault.
@@ -298,10 +382,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith("TOKEN_METRICS_") && value !== undefined && value.trim() !== "") merged[key] = value;
   }
-  const { http, ...flags } = parseFlags(argv);
+  const { http, help: _help, version: _version, ...flags } = parseFlags(argv);
   if (http) merged.TOKEN_METRICS_HTTP = "true";
   for (const [flag, value] of Object.entries(flags)) {
-    merged[FLAG_TO_ENV[flag as keyof typeof FLAG_TO_ENV]] = value as string;
+    if (value !== undefined) merged[FLAG_TO_ENV[flag as keyof typeof FLAG_TO_ENV]] = value;
   }
 
   const parsed = envSchema.safeParse(merged);
@@ -356,16 +440,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   };
 }
 
-function parseFlags(argv: string[]): Record<string, string | boolean> {
+/**
+ * Valid settings that do nothing as given, said at start-up rather than silently ignored. TMAI
+ * is not allowed just because its address is set: its per-call maximum is in TMAI units, which
+ * only the user can choose.
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.tmaiAddress && !config.assets.includes("TMAI")) {
+    warnings.push('TOKEN_METRICS_TMAI_ADDRESS is set but TMAI is not allowed, so only USDC is paid: to pay with TMAI, set TOKEN_METRICS_ASSETS=tmai,usdc and a TMAI limit, in TMAI units, in TOKEN_METRICS_MAX_PER_CALL (e.g. "0.1 USDC, <n> TMAI").');
+  }
+  return warnings;
+}
+
+/** Parses the command line strictly: unknown flags and positionals are a CommandLineError. */
+export function parseFlags(argv: string[]): { help?: boolean; version?: boolean; http?: boolean } & Partial<Record<keyof typeof FLAG_TO_ENV, string>> {
   const options = {
     ...Object.fromEntries(Object.keys(FLAG_TO_ENV).map((flag) => [flag, { type: "string" as const }])),
-    http: { type: "boolean" as const },
+    ...Object.fromEntries(Object.entries(SWITCHES).map(([flag, { short }]) => [flag, { type: "boolean" as const, ...(short ? { short } : {}) }])),
   };
   try {
-    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-    return values as Record<string, string | boolean>;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new ConfigError(`Invalid command line: ${(error as Error).message}. Flags: --http, ${Object.keys(FLAG_TO_ENV).map((f) => `--${f}`).join(", ")}`);
+    const known = [...Object.keys(SWITCHES), ...Object.keys(FLAG_TO_ENV)].map((flag) => `--${flag}`).join(", ");
+    throw new CommandLineError(`Invalid command line: ${(error as Error).message}. Flags: ${known}`);
   }
 }
 

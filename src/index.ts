@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { ConfigError, fallbackConfig, loadConfig, type Config } from "./config.js";
+import { CommandLineError, ConfigError, configWarnings, fallbackConfig, loadConfig, parseFlags, type Config } from "./config.js";
+import { helpText } from "./help.js";
 import { log } from "./log.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 import { createServer, createServices } from "./server.js";
 
 /** CLI entry: configuration → services → stdio (default) or Streamable HTTP (`--http`). */
@@ -16,10 +18,24 @@ async function main() {
     const { runApprovePermit2 } = await import("./commands/approve-permit2.js");
     process.exit(await runApprovePermit2(rest, process.env));
   }
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    // A mistyped flag must not start a server with settings the user did not mean.
+    log.error(`${error.message}. Run ${PACKAGE_NAME} --help for every flag and setting.`);
+    process.exit(2);
+  }
+  // Not the protocol: a human asked, so stdout is theirs.
+  if (flags.help) return void process.stdout.write(helpText());
+  if (flags.version) return void process.stdout.write(`${PACKAGE_VERSION}\n`);
+
   let config: Config;
   let configProblem: string | undefined;
   try {
     config = loadConfig(process.env, argv);
+    for (const warning of configWarnings(config)) log.warn(warning);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // Keep the handshake working so the client shows the problem on the first call.
@@ -28,7 +44,13 @@ async function main() {
     config = fallbackConfig(process.env, argv);
   }
   const services = createServices(config, { configProblem });
-  const mode = config.apiKey ? "API-key mode" : config.privateKey ? `x402 mode on ${config.network}` : "no credentials yet";
+  const mode = configProblem
+    ? "invalid configuration: every tool call reports it"
+    : config.apiKey
+      ? "API-key mode"
+      : config.privateKey
+        ? `x402 mode on ${config.network}`
+        : "no credentials yet: free tools only";
 
   if (config.http) {
     // Loaded only here: express and the HTTP transport would slow every stdio start.

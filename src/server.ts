@@ -1,10 +1,10 @@
-import { createRequire } from "node:module";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { TokenMetricsClient } from "./api/client.js";
 import { endpointsIn } from "./catalog/index.js";
 import type { Config } from "./config.js";
 import { Ledger } from "./payer/ledger.js";
 import { createPayer, type Payer } from "./payer/index.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 import { registerPrompts } from "./prompts.js";
 import { WalletReader } from "./payer/wallet.js";
 import { registerCatalogTools } from "./tools/register.js";
@@ -12,10 +12,8 @@ import { forwardLogs } from "./tools/session-log.js";
 import { registerSpendingTools } from "./tools/spending.js";
 import { registerToolsetsResource } from "./tools/toolsets-resource.js";
 
-const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
-
-export const SERVER_NAME = "token-metrics-x402-mcp";
-export const SERVER_VERSION = version;
+export const SERVER_NAME = PACKAGE_NAME;
+export const SERVER_VERSION = PACKAGE_VERSION;
 
 /**
  * What outlives one MCP session: the ledger, the payer (and so the budgets) and the API client.

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CATALOG } from "../src/catalog/index.js";
@@ -55,6 +57,20 @@ describe("API-key mode", () => {
     assert.equal(sent[0]!.hasX402Header, false);
   });
 
+  test("numbers sent as numeric strings are accepted and sent as numbers; anything else is still refused", async () => {
+    const before = api.requests.length;
+    const result = await call("get_trading_signals", { token_id: 3375, signal: "1", limit: "3", page: "2", marketcap: "1000.5" });
+    assert.ok(!result.isError, textOf(result));
+    assert.deepEqual(api.requests.slice(before)[0]!.query, { limit: "3", marketcap: "1000.5", page: "2", signal: "1", token_id: "3375" });
+    assert.equal((result.structuredContent as { page: unknown }).page, 2);
+    assert.ok(!(await call("get_top_market_cap_tokens", { top_k: "5" })).isError);
+    for (const args of [{ limit: "3 rows" }, { limit: "300" }, { limit: "2.5" }, { page: "-1" }, { signal: "2" }]) {
+      const refused = await call("get_trading_signals", { token_id: 3375, ...args });
+      assert.equal(refused.isError, true, JSON.stringify(args));
+    }
+    assert.equal(api.requests.length, before + 2, "refused arguments send nothing");
+  });
+
   test("filters and row limits reach the data", async () => {
     const result = await call("get_daily_ohlcv", { token_id: 3375, startDate: "2026-11-01", endDate: "2026-11-07" });
     const rows = (result.structuredContent as { data: Array<Record<string, unknown>> }).data;
@@ -86,7 +102,7 @@ describe("API-key mode", () => {
     ["get_trading_signals", { tokenId: 3375 }, "tokenId"],
     ["get_price", {}, "token_id"],
     ["get_indices", { indicesType: "hedge" }, "indicesType"],
-    ["get_indices_holdings", { id: "1" }, "id"],
+    ["get_indices_holdings", { id: "one" }, "id"],
     ["get_moonshot_tokens", { type: "future" }, "type"],
     ["ask_tmai", { question: 42 }, "question"],
   ] as const) {
@@ -156,14 +172,27 @@ describe("API-key mode", () => {
     assert.ok(!textOf(result).includes("tm-wrong-key-1234"));
   });
 
-  test("no credentials: tools/list works and a call explains how to configure", async () => {
+  test("an unreachable API is said in words, without the library's text", async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const { client: lost, close: closeLost } = await connectInMemory({ TOKEN_METRICS_API_BASE_URL: `http://127.0.0.1:${port}/v2`, TOKEN_METRICS_API_KEY: SANDBOX_API_KEY });
+    const result = await lost.callTool({ name: "get_price", arguments: { token_id: 3375 } });
+    await closeLost();
+    assert.equal(result.isError, true);
+    assert.equal(textOf(result), `Could not reach 127.0.0.1:${port}: the connection was refused. Check the network and TOKEN_METRICS_API_BASE_URL.`);
+  });
+
+  test("no credentials: tools/list works and a paid call gives its price and how to configure, without a request", async () => {
     const { client: bare, close: closeBare } = await connectInMemory({ TOKEN_METRICS_API_BASE_URL: api.baseUrl });
     const before = api.requests.length;
     assert.equal((await bare.listTools()).tools.length, 32);
-    const result = await bare.callTool({ name: "get_price", arguments: { token_id: 3375 } });
+    const result = await bare.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } });
     await closeBare();
     assert.equal(result.isError, true);
-    assert.match(textOf(result), /TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_API_KEY/);
+    assert.match(textOf(result), /\$0\.017.*TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_API_KEY/);
     assert.equal(api.requests.length, before);
   });
 });

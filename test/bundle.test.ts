@@ -11,7 +11,7 @@ import type { Address } from "viem";
 import { USER_CONFIG } from "../scripts/bundle/manifest.js";
 import { stageBundle } from "../scripts/bundle/stage.js";
 import { CATALOG } from "../src/catalog/index.js";
-import { loadConfig } from "../src/config.js";
+import { DEFAULT_MAX_PER_CALL, loadConfig } from "../src/config.js";
 import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { connectInMemory, textOf } from "./helpers/mcp.js";
 
@@ -72,7 +72,7 @@ describe("MCPB bundle", () => {
     const defaults = loadConfig(bare.env);
     assert.equal(defaults.privateKey, undefined, "an empty key field is unset, not a literal ${user_config...}");
     assert.equal(defaults.network, "base-sepolia");
-    assert.deepEqual(defaults.maxPerCall, { USDC: "0.05" });
+    assert.deepEqual(defaults.maxPerCall, loadConfig({ TOKEN_METRICS_MAX_PER_CALL: DEFAULT_MAX_PER_CALL }).maxPerCall);
 
     const chosen = loadConfig((await launchConfig(manifest, stage, { api_key: "tm-key", session_budget: "1 USDC", toolsets: "signals" })).env);
     assert.equal(chosen.apiKey?.reveal(), "tm-key");

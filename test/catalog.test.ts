@@ -80,9 +80,12 @@ describe("tool catalog", () => {
   test("schemas use the API's parameter names, enums and bounds", () => {
     const schema = (name: string) => tools.find((tool) => tool.name === name)!.inputSchema as { properties: Record<string, any>; additionalProperties?: boolean };
     const signals = schema("get_trading_signals");
-    assert.deepEqual(signals.properties.signal.enum, [1, 0, -1]);
-    assert.equal(signals.properties.limit.maximum, 100);
-    assert.equal(signals.properties.page.minimum, 1);
+    // Numbers also come as numeric strings (models send both): the schema says so, bounds on the number.
+    assert.deepEqual(signals.properties.signal.anyOf[0].enum, [1, 0, -1]);
+    assert.deepEqual([...signals.properties.signal.anyOf[1].enum].sort(), ["-1", "0", "1"]);
+    assert.equal(signals.properties.limit.anyOf[0].maximum, 100);
+    assert.deepEqual(signals.properties.limit.anyOf[1], { type: "string", pattern: "^\\d{1,16}$" });
+    assert.equal(signals.properties.page.anyOf[0].minimum, 1);
     assert.equal(signals.additionalProperties, false);
     for (const name of ["token_id", "symbol", "startDate", "endDate", "marketcap", "fdv", "volume", "category", "exchange", "fields"]) {
       assert.ok(name in signals.properties, `get_trading_signals lacks ${name}`);
@@ -90,7 +93,7 @@ describe("tool catalog", () => {
     assert.deepEqual(schema("get_indices").properties.indicesType.enum, ["active", "passive"]);
     assert.deepEqual(schema("get_moonshot_tokens").properties.type.enum, ["active", "past"]);
     assert.ok("id" in schema("get_indices_holdings").properties);
-    assert.equal(schema("get_top_market_cap_tokens").properties.top_k.maximum, 100);
+    assert.equal(schema("get_top_market_cap_tokens").properties.top_k.anyOf[0].maximum, 100);
     assert.ok("question" in schema("ask_tmai").properties);
   });
 

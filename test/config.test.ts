@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, test } from "node:test";
-import { ConfigError, DEFAULT_API_BASE_URL, fallbackConfig, loadConfig } from "../src/config.js";
+import { ConfigError, configWarnings, DEFAULT_API_BASE_URL, fallbackConfig, loadConfig } from "../src/config.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 
 const KEY = "0x" + "ab".repeat(32);
@@ -66,6 +66,14 @@ describe("configuration", () => {
     });
   });
 
+  test("a TMAI address without TMAI allowed is said, not silently ignored", () => {
+    const address = "0x0000000000000000000000000000000000000002";
+    assert.match(configWarnings(loadConfig({ TOKEN_METRICS_TMAI_ADDRESS: address })).join(""), /TOKEN_METRICS_ASSETS=tmai,usdc/);
+    const withTmai = { TOKEN_METRICS_TMAI_ADDRESS: address, TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 20 TMAI" };
+    assert.deepEqual(configWarnings(loadConfig(withTmai)), []);
+    assert.deepEqual(configWarnings(loadConfig({})), []);
+  });
+
   test("amount lists, toolsets and flags", () => {
     const config = loadConfig(
       { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 30 TMAI", TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_TOOLSETS: "grades" },
@@ -76,6 +84,22 @@ describe("configuration", () => {
     assert.deepEqual(config.toolsets, ["signals", "indices"]);
     assert.equal(config.network, "base");
     assert.equal(config.rpcUrl.reveal(), "https://mainnet.base.org");
+  });
+
+  test("enum-like settings ignore case and spaces, every one of them", () => {
+    const config = loadConfig({
+      TOKEN_METRICS_NETWORK: " Base ",
+      TOKEN_METRICS_ASSETS: "Tmai,usdc",
+      TOKEN_METRICS_MAX_PER_CALL: "0.1 usdc, 1 Tmai",
+      TOKEN_METRICS_TOOLSETS: "Grades,SIGNALS",
+      TOKEN_METRICS_HTTP: "TRUE",
+    });
+    assert.equal(config.network, "base");
+    assert.deepEqual(config.assets, ["TMAI", "USDC"]);
+    assert.deepEqual(config.maxPerCall, { USDC: "0.1", TMAI: "1" });
+    assert.deepEqual(config.toolsets, ["grades", "signals"]);
+    assert.ok(config.http);
+    assert.equal(loadConfig({ TOKEN_METRICS_NETWORK: "BASE-SEPOLIA" }, ["--network", "Base"]).network, "base");
   });
 
   test("an unknown flag is a clear error", () => {

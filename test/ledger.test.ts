@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { appendFile, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { dailyWindowStart } from "../src/payer/book.js";
 import { Ledger, type NewLedgerEntry } from "../src/payer/ledger.js";
 import { readLedger } from "./helpers/ledger.js";
@@ -22,12 +22,15 @@ const signed = (nonce: string, extra: Partial<NewLedgerEntry> = {}): NewLedgerEn
   ...extra,
 });
 
-async function ledgerFile() {
-  const dir = await mkdtemp(join(tmpdir(), "tm-ledger-"));
-  return join(dir, "ledger.jsonl");
-}
-
 describe("the payment ledger", () => {
+  const dirs: string[] = [];
+  after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+  async function ledgerFile() {
+    const dir = await mkdtemp(join(tmpdir(), "tm-ledger-"));
+    dirs.push(dir);
+    return join(dir, "ledger.jsonl");
+  }
+
   test("budgets count only this wallet's payments on this network", async () => {
     const ledger = new Ledger(await ledgerFile());
     ledger.ownedBy({ payer: ME, network: "base-sepolia" });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -26,7 +26,10 @@ describe("x402 payments on the local chain", () => {
     sandbox = await startSandbox();
     dir = await mkdtemp(join(tmpdir(), "tm-payments-"));
   });
-  after(() => sandbox.stop());
+  after(async () => {
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   /** A stdio server paying from the sandbox wallet, with its own ledger file. */
   async function payingServer(env: Record<string, string> = {}) {

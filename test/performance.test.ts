@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -22,7 +22,10 @@ describe("fewer round trips and no double payments", () => {
     sandbox = await startSandbox();
     dir = await mkdtemp(join(tmpdir(), "tm-perf-"));
   });
-  after(() => sandbox.stop());
+  after(async () => {
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   test("once the price is known, a paid call is one HTTP request carrying the payment", async () => {
     const { client, close } = await connectStdio(env());

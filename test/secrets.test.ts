@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -35,7 +35,10 @@ describe("secrets never leave the process", () => {
     sandbox = await startSandbox();
     dir = await mkdtemp(join(tmpdir(), "tm-secrets-"));
   });
-  after(() => sandbox.stop());
+  after(async () => {
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   test("stdout, stderr, tool results, resources and the ledger hold neither the private key nor the API key", async () => {
     const ledger = join(dir, "ledger.jsonl");

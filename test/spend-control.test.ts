@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -30,7 +30,10 @@ describe("spend control", () => {
     sandbox = await startSandbox();
     dir = await mkdtemp(join(tmpdir(), "tm-spend-"));
   });
-  after(() => sandbox.stop());
+  after(async () => {
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   test("100 concurrent calls with a session budget for 10 pay exactly 10, on-chain", async () => {
     const ledger = newLedger();

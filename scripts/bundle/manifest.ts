@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { McpbManifestAny } from "@anthropic-ai/mcpb";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { loadConfig } from "../../src/config.js";
+import { DEFAULT_MAX_PER_CALL, loadConfig } from "../../src/config.js";
 import { createServer, createServices } from "../../src/server.js";
 
 /** The server's entry inside the bundle, as in the npm package. */
@@ -45,8 +45,8 @@ export const USER_CONFIG: Record<string, UserConfigOption & { env: string }> = {
     env: "TOKEN_METRICS_MAX_PER_CALL",
     type: "string",
     title: "Maximum per call",
-    description: 'Highest price paid for one call, per asset, e.g. "0.05 USDC, 0.05 TMAI". An asset without a limit is never paid.',
-    default: "0.05 USDC",
+    description: `Highest price paid for one call, per asset, e.g. "${DEFAULT_MAX_PER_CALL}" (covers every tool's listed price). An asset without a limit is never paid.`,
+    default: DEFAULT_MAX_PER_CALL,
   },
   session_budget: {
     env: "TOKEN_METRICS_SESSION_BUDGET",

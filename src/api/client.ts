@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
-import { httpFailure, networkFailure, notConfigured, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
+import { USD_PRICE_BY_PATH } from "../catalog/prices.js";
+import { httpFailure, networkFailure, paymentNeeded, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
 import { log } from "../log.js";
 import { ResponseCache } from "./cache.js";
 import { Deadline } from "./deadline.js";
@@ -21,11 +22,12 @@ const CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * The one way to reach Token Metrics. API-key mode sends x-api-key; x402 mode hands the request
- * to the payer (which sends x-coinbase-402 and never x-api-key). Both share timeouts, retries
- * and error wording.
+ * to the payer (which sends x-coinbase-402 and never x-api-key); without credentials, free
+ * endpoints are called with x-coinbase-402 and nothing to pay. All share timeouts, retries and
+ * error wording.
  */
 export class TokenMetricsClient {
-  readonly mode: AuthMode | undefined;
+  readonly mode: AuthMode;
   readonly cache = new ResponseCache(CACHE_MAX_BYTES);
   private readonly inFlight = new Map<string, { result: Promise<ApiResult & { bytes: number }>; callers: SharedCancellation }>();
 
@@ -34,7 +36,7 @@ export class TokenMetricsClient {
     private readonly payer?: PaidFetch,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
-    this.mode = config.apiKey ? "api-key" : payer ? "x402" : undefined;
+    this.mode = config.apiKey ? "api-key" : payer ? "x402" : "unpaid";
   }
 
   /**
@@ -42,7 +44,9 @@ export class TokenMetricsClient {
    * concurrent identical calls cost one payment), and otherwise fetches.
    */
   async call(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult> {
-    if (!this.mode) throw notConfigured();
+    // Not even asked: the user learns the price and how to configure without a round trip.
+    const priceUsd = USD_PRICE_BY_PATH[request.path];
+    if (this.mode === "unpaid" && priceUsd !== 0) throw paymentNeeded(request.path, priceUsd);
     const key = `${request.method} ${request.url} ${request.body ?? ""}`;
     const cached = this.cache.get(key);
     if (cached) return { body: cached.body, reused: { source: "cache", fetchedAt: cached.fetchedAt.toISOString() } };
@@ -75,13 +79,13 @@ export class TokenMetricsClient {
     const cancel = context.cancel;
     try {
       const { response, attempts, payment } =
-        this.mode === "api-key"
-          ? await this.sendWithKey(request, cancel ? AbortSignal.any([cancel, timeout]) : timeout)
-          : await this.payer!(request, timeout, { ...context, pauseDeadline: () => deadline.pause() });
+        this.mode === "x402"
+          ? await this.payer!(request, timeout, { ...context, pauseDeadline: () => deadline.pause() })
+          : await this.sendUnsigned(request, cancel ? AbortSignal.any([cancel, timeout]) : timeout);
       const { body, bytes } = await readJson(response).catch((error: unknown) => {
         throw withPayment(error, payment);
       });
-      if (!response.ok) throw withPayment(httpFailure(response.status, body, this.mode!, attempts), payment);
+      if (!response.ok) throw withPayment(httpFailure(response.status, body, this.mode, attempts), payment);
       return { body, bytes, payment };
     } catch (error) {
       if (error instanceof ToolFailure) throw error;
@@ -97,8 +101,10 @@ export class TokenMetricsClient {
     }
   }
 
-  private async sendWithKey(request: ApiRequest, signal: AbortSignal) {
-    const headers = { ...jsonHeaders(request), "x-api-key": this.config.apiKey!.reveal() };
+  /** API-key mode, or a free endpoint without credentials: never both headers (the API refuses that). */
+  private async sendUnsigned(request: ApiRequest, signal: AbortSignal) {
+    const auth: Record<string, string> = this.mode === "api-key" ? { "x-api-key": this.config.apiKey!.reveal() } : { "x-coinbase-402": "true" };
+    const headers = { ...jsonHeaders(request), ...auth };
     const send = () => this.fetchImpl(request.url, { method: request.method, headers, body: request.body, signal });
     return { ...(await sendWithRetries(send, signal)), payment: undefined };
   }

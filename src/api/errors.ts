@@ -1,5 +1,7 @@
-/** How the server authenticates upstream. */
-export type AuthMode = "api-key" | "x402";
+import { log } from "../log.js";
+
+/** How the server authenticates upstream; "unpaid": no credentials, x402 header, free endpoints only. */
+export type AuthMode = "api-key" | "x402" | "unpaid";
 
 /**
  * A failure the model should read: the message says what happened and what to do. Upstream
@@ -12,7 +14,11 @@ export class ToolFailure extends Error {
 const CONFIGURE =
   "Set TOKEN_METRICS_PRIVATE_KEY (a wallet with USDC on Base Sepolia/Base, pays per call via x402) or TOKEN_METRICS_API_KEY (a Token Metrics API key) in the MCP server's env and restart it.";
 
-export const notConfigured = () => new ToolFailure(`No credentials configured. ${CONFIGURE}`);
+/** A paid endpoint called without credentials: its price and how to pay for it. */
+export function paymentNeeded(path: string, priceUsd: number | undefined): ToolFailure {
+  const price = priceUsd === undefined ? "needs payment" : `costs about $${priceUsd} per call in USDC (10% less in TMAI) with x402`;
+  return new ToolFailure(`This Token Metrics call (${path}) ${price}, and no credentials are configured. ${CONFIGURE} Free tools work without either.`);
+}
 
 /** The API's own explanation, when its body has one (`{message}` or x402's `{error}`). */
 function upstreamMessage(body: unknown): string | undefined {
@@ -41,7 +47,9 @@ export function httpFailure(status: number, body: unknown, mode: AuthMode, attem
       return new ToolFailure(
         mode === "api-key"
           ? `This endpoint needs payment (402): your API plan does not include it.${detail} Upgrade the plan or use TOKEN_METRICS_PRIVATE_KEY to pay per call.`
-          : `Payment was not accepted (402).${detail} Check the wallet's balance and network.`,
+          : mode === "unpaid"
+            ? `Token Metrics asks payment for this call (402) and no credentials are configured.${detail} ${CONFIGURE}`
+            : `Payment was not accepted (402).${detail} Check the wallet's balance and network.`,
       );
     case status === 403:
       return new ToolFailure(`Access forbidden (403): the plan or key may not include this endpoint.${detail}`);
@@ -60,7 +68,23 @@ export function timeoutFailure(timeoutMs: number): ToolFailure {
   return new ToolFailure(`Token Metrics did not answer within ${Math.round(timeoutMs / 1000)} s. Try again, or raise TOKEN_METRICS_TIMEOUT_MS.`);
 }
 
-export function networkFailure(baseUrl: string, cause: unknown): ToolFailure {
-  const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+/** Node's network error codes in words; anything else is "the connection failed" (the library text goes to the log). */
+const NETWORK_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "the connection was refused",
+  ENOTFOUND: "the host name was not found (DNS)",
+  EAI_AGAIN: "the host name could not be resolved (DNS)",
+  ECONNRESET: "the connection was reset",
+  ETIMEDOUT: "the connection timed out",
+  EHOSTUNREACH: "the host is unreachable",
+  ENETUNREACH: "the network is unreachable",
+  UND_ERR_CONNECT_TIMEOUT: "the connection timed out",
+  UND_ERR_SOCKET: "the connection closed unexpectedly",
+};
+
+export function networkFailure(baseUrl: string, error: unknown): ToolFailure {
+  const cause = (error instanceof Error ? error.cause : undefined) as { code?: string; message?: string } | undefined;
+  const code = cause?.code ?? "";
+  const reason = NETWORK_REASONS[code] ?? (/CERT|SSL|TLS/.test(code) ? "its TLS certificate was not accepted" : "the connection failed");
+  log.warn(`could not reach the API: ${cause?.message ?? (error instanceof Error ? error.message : String(error))}`);
   return new ToolFailure(`Could not reach ${new URL(baseUrl).host}: ${reason}. Check the network and TOKEN_METRICS_API_BASE_URL.`);
 }

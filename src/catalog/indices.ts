@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { dateRange } from "./params.js";
+import { dateRange, numeric } from "./params.js";
 import type { Endpoint } from "./types.js";
 
-const indexId = z.number().int().positive().max(1e9).describe("Index ID, from get_indices.");
+const indexId = numeric(z.number().int().positive().max(1e9)).describe("Index ID, from get_indices.");
 
 export const indicesEndpoints: Endpoint[] = [
   {

@@ -55,18 +55,25 @@ export const endDate = isoDate("End date");
 
 export const dateRange = { startDate, endDate };
 
+/**
+ * A number that also accepts its decimal text ("3", "0.5"), as models often send numbers. The
+ * JSON Schema shows both forms, and the text passes the same bounds, so nothing looser gets in.
+ */
+export const numeric = (schema: z.ZodNumber) =>
+  z.union([schema, z.string().regex(schema.isInt ? /^\d{1,16}$/ : /^\d{1,16}(\.\d{1,18})?$/, "must be a number").transform(Number).pipe(schema)]);
+
 export const signal = z
-  .literal([1, 0, -1])
+  .union([z.literal([1, 0, -1]), z.enum(["1", "0", "-1"]).transform(Number)])
   .describe("Only tokens whose current signal is 1 (bullish), -1 (bearish) or 0 (no signal).");
 
-const minimumUsd = (what: string) => z.number().min(0).max(1e15).describe(`Minimum ${what} in USD.`);
+const minimumUsd = (what: string) => numeric(z.number().min(0).max(1e15)).describe(`Minimum ${what} in USD.`);
 export const marketFilters = { marketcap: minimumUsd("market cap"), volume: minimumUsd("24h volume"), fdv: minimumUsd("fully diluted valuation") };
 
-export const grade = (what: string) => z.number().min(0).max(100).describe(`Minimum ${what} (0-100).`);
+export const grade = (what: string) => numeric(z.number().min(0).max(100)).describe(`Minimum ${what} (0-100).`);
 
-export const limit = z.number().int().min(1).max(100).describe("Rows per page (1-100).");
-export const page = z.number().int().min(1).max(10_000).describe("Page number, starting at 1.");
-export const topK = z.number().int().min(1).max(100).describe("How many top tokens (1-100).");
+export const limit = numeric(z.number().int().min(1).max(100)).describe("Rows per page (1-100).");
+export const page = numeric(z.number().int().min(1).max(10_000)).describe("Page number, starting at 1.");
+export const topK = numeric(z.number().int().min(1).max(100)).describe("How many top tokens (1-100).");
 
 export const fields = z
   .array(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be a field name such as TOKEN_SYMBOL"))

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { RequestHandler } from "express";
 import { startChain, type LocalChain, type StartChainOptions, type TmaiTokenKind } from "./chain.js";
 import { startFacilitator } from "./facilitator.js";
@@ -46,6 +49,8 @@ export interface SandboxInfo {
   payTo: string;
   assets: { usdc: string; tmai: string };
   facilitatorUrl?: string;
+  /** A ledger of its own (removed on stop), so sandbox payments never enter the user's default ledger. */
+  ledgerPath: string;
 }
 
 export interface SandboxOptions extends StartChainOptions {
@@ -74,6 +79,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     payments = mode === "v2" ? startPaymentsV2(chain, options.prices) : await startPaymentsV1(chain, options.prices);
     const api = await startTokenMetricsApi({ apiKeys: [SANDBOX_API_KEY], paymentGate: payments.gate });
+    const ledgerDir = await mkdtemp(join(tmpdir(), "tm-sandbox-"));
     const info: SandboxInfo = {
       x402Version: mode === "v2" ? 2 : 1,
       apiBaseUrl: api.baseUrl,
@@ -86,6 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       payTo: chain.payTo,
       assets: { usdc: chain.usdc, tmai: chain.tmai },
       facilitatorUrl: payments.facilitatorUrl,
+      ledgerPath: join(ledgerDir, "ledger.jsonl"),
     };
     const { settledCount, stop: stopPayments } = payments;
     return {
@@ -98,6 +105,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await api.stop();
         await stopPayments();
         await chain.stop();
+        await rm(ledgerDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
@@ -135,8 +143,13 @@ function startPaymentsV2(chain: LocalChain, prices: SandboxOptions["prices"]): P
   };
 }
 
-/** The environment that points this MCP server at a sandbox, paying with its funded test wallet. */
+/** The environment that points this MCP server at a sandbox, paying with its funded test wallet into the sandbox's ledger. */
 export function sandboxEnv(info: SandboxInfo, mode: "x402" | "api-key"): Record<string, string> {
-  const common = { TOKEN_METRICS_API_BASE_URL: info.apiBaseUrl, TOKEN_METRICS_RPC_URL: info.rpcUrl, TOKEN_METRICS_TMAI_ADDRESS: info.assets.tmai };
+  const common = {
+    TOKEN_METRICS_API_BASE_URL: info.apiBaseUrl,
+    TOKEN_METRICS_RPC_URL: info.rpcUrl,
+    TOKEN_METRICS_TMAI_ADDRESS: info.assets.tmai,
+    TOKEN_METRICS_LEDGER: info.ledgerPath,
+  };
   return mode === "api-key" ? { ...common, TOKEN_METRICS_API_KEY: info.apiKey } : { ...common, TOKEN_METRICS_PRIVATE_KEY: info.payerPrivateKey };
 }

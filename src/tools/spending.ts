@@ -7,6 +7,7 @@ import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
 import { clientName } from "./call-context.js";
+import { chainReadFailure } from "./chain-errors.js";
 
 type CommittedFilter = Parameters<PaymentBook["committed"]>[1];
 
@@ -31,7 +32,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       const summary = await spendingSummary(services, clientName(extra));
       const balances = await wallet
         .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
-        .catch((error: unknown) => `unavailable: ${firstLine(error)}`);
+        .catch((error: unknown) => `unavailable: ${chainReadFailure(error)}`);
       const status = {
         mode: "x402",
         // Who is asking, over authenticated HTTP: what a per-client limit would be kept for.
@@ -78,7 +79,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       try {
         return result({ ...(await reconcile(ledger, wallet, (await payer.core()).account.address)) });
       } catch (error) {
-        return { isError: true, content: [{ type: "text", text: `Could not read the chain at TOKEN_METRICS_RPC_URL: ${firstLine(error)}` }] };
+        return { isError: true, content: [{ type: "text", text: `Could not reconcile: ${chainReadFailure(error)}.` }] };
       }
     },
   );
@@ -88,7 +89,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
     "payments://ledger",
     { title: "Payments ledger summary", description: "Recent payments, totals per asset and endpoint, and budget left (JSON).", mimeType: "application/json" },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(services.payer ? await spendingSummary(services) : { mode: services.config.apiKey ? "api-key" : "unconfigured" }) }],
+      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(services.payer ? await spendingSummary(services) : services.configProblem ? { mode: "invalid-configuration", problem: redact(services.configProblem) } : { mode: services.config.apiKey ? "api-key" : "unconfigured" }) }],
     }),
   );
 }
@@ -155,14 +156,13 @@ export async function spendingSummary(services: Services, client?: string) {
 
 const decimalsOf = (asset: string) => ASSET_DECIMALS[asset as AssetSymbol] ?? 0;
 
-/** The gist of a third-party error, without any secret it may quote (viem quotes the RPC URL). */
-const firstLine = (error: unknown) => redact((error instanceof Error ? error.message : String(error)).split("\n")[0]!);
-
 function result(value: object): CallToolResult {
   return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
 }
 
-function noWallet({ config }: Services): CallToolResult {
+/** No payer: a broken configuration is an error (the real problem, not "no wallet"); otherwise say which mode is on. */
+function noWallet({ config, configProblem }: Services): CallToolResult {
+  if (configProblem) return { isError: true, content: [{ type: "text", text: redact(configProblem) }] };
   const text = config.apiKey
     ? "API-key mode: calls are billed to the Token Metrics API plan; no wallet is used and nothing is paid per call."
     : "No wallet configured. Set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402.";
