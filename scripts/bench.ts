@@ -53,7 +53,8 @@ function ours(env: Record<string, string>) {
       inFetch += performance.now() - start;
     }
   };
-  const services = createServices(loadConfig({ TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`), TOKEN_METRICS_CACHE_TTL: "0", ...env }), { fetch: timing });
+  // A ledger per measured server (after the sandbox's settings, which name the sandbox's own), so each counts only its payments.
+  const services = createServices(loadConfig({ TOKEN_METRICS_CACHE_TTL: "0", ...env, TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`) }), { fetch: timing });
   return { services, fetchTime: () => inFetch };
 }
 

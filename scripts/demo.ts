@@ -1,9 +1,12 @@
 /**
- * `npm run demo`: a scripted agent session against the local sandbox. A real MCP client starts the
- * built server over stdio with only a wallet key, asks a few questions, and each paid call is
- * shown with its price, transaction and the wallet balance read from the chain before and after.
+ * `npm run demo`: a scripted agent session against the local sandbox, speaking x402 v2. A real MCP
+ * client starts the built server over stdio with only a wallet key, asks a few questions, and each
+ * paid call is shown with its price, transaction and the wallet balance read from the chain before
+ * and after; TMAI is paid through Permit2 once the wallet has approved it with `approve-permit2`.
  */
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -12,7 +15,8 @@ import { sandboxEnv, startSandbox } from "../src/sandbox/index.js";
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 
-const sandbox = await startSandbox();
+const sandbox = await startSandbox({ x402: "v2" });
+const BUILT = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const payer = sandbox.info.payerAddress as Address;
 const balance = async () => ({
   usdc: formatUnits(await sandbox.chain.balanceOf(sandbox.chain.usdc, payer), 6),
@@ -21,7 +25,7 @@ const balance = async () => ({
 
 const transport = new StdioClientTransport({
   command: process.execPath,
-  args: [fileURLToPath(new URL("../dist/index.js", import.meta.url))],
+  args: [BUILT],
   env: {
     PATH: process.env.PATH ?? "",
     ...sandboxEnv(sandbox.info, "x402"), // pays into the sandbox's own ledger, removed when it stops
@@ -36,7 +40,7 @@ const client = new Client({ name: "demo-agent", version: "1.0.0" });
 try {
   await client.connect(transport);
   const { tools } = await client.listTools();
-  say(`Token Metrics x402 MCP demo — local sandbox (chain ${sandbox.info.chainId} at ${sandbox.info.rpcUrl})`);
+  say(`Token Metrics x402 MCP demo — local sandbox speaking x402 v${sandbox.info.x402Version} (chain ${sandbox.info.chainId} at ${sandbox.info.rpcUrl})`);
   say(`Server A offers ${tools.length} tools. Wallet ${payer} pays per call; limit 0.05 USDC or 0.05 TMAI per call (kept low to show a refusal).`);
   say("Server B, started for one call, prefers TMAI. Both processes share one ledger, so the daily total counts both.");
 
@@ -71,13 +75,21 @@ try {
   await step("Bitcoin's TM Grade again (answered from cache, nothing paid)", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
   await step("How is the whole market doing?", "get_market_metrics", { limit: 3 });
   await step("Pay with TMAI, 10% cheaper (server B): Bitcoin's hourly signals.", "get_hourly_trading_signals", { token_id: btc, limit: 3 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });
+  say();
+  say("You (not the agent): approve Permit2 for TMAI once, from a shell.");
+  say("  $ token-metrics-x402-mcp approve-permit2 --asset tmai --amount 1 --yes");
+  const approval = await promisify(execFile)(process.execPath, [BUILT, "approve-permit2", "--asset", "tmai", "--amount", "1", "--yes"], {
+    env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402") },
+  });
+  for (const line of approval.stdout.trim().split("\n")) say(`  ${line}`);
+  await step("TMAI again (server B), now that Permit2 may move it.", "get_hourly_trading_signals", { token_id: btc, limit: 3, page: 2 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });
   await step("Deep AI report on Bitcoin (costs 0.068 USDC, above the limit)", "get_ai_reports", { token_id: btc });
 
   const status = (await client.callTool({ name: "get_wallet_status", arguments: {} })).structuredContent as Record<string, unknown>;
   say();
   say("get_wallet_status, asked of server A:");
   say(`  spent this session by server A: ${JSON.stringify(status.spentThisSession)} (server B's TMAI payment was another process's session)`);
-  say(`  spent today by both, from the shared ledger: ${JSON.stringify(status.spentToday)}`);
+  say(`  spent in the last 24 hours by both, from the shared ledger: ${JSON.stringify(status.spentLast24h)}`);
   say(`  balances: ${JSON.stringify(status.balances)}`);
 } finally {
   await client.close();
@@ -90,7 +102,7 @@ async function withServer(env: Record<string, string>, name: string, args: Recor
   await other.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: [fileURLToPath(new URL("../dist/index.js", import.meta.url))],
+      args: [BUILT],
       env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI", ...env },
       stderr: "ignore",
     }),

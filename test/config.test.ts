@@ -91,6 +91,7 @@ describe("configuration", () => {
       TOKEN_METRICS_NETWORK: " Base ",
       TOKEN_METRICS_ASSETS: "Tmai,usdc",
       TOKEN_METRICS_MAX_PER_CALL: "0.1 usdc, 1 Tmai",
+      TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 20 tmai",
       TOKEN_METRICS_TOOLSETS: "Grades,SIGNALS",
       TOKEN_METRICS_HTTP: "TRUE",
     });

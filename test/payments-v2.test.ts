@@ -4,12 +4,13 @@
  * approval made with the `approve-permit2` subcommand; every payment checked on chain.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Address, Hash } from "viem";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
@@ -109,7 +110,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
     const cases: Array<[string, Record<string, string>, RegExp]> = [
       ["a malformed header", { "PAYMENT-REQUIRED": "%%% not base64 %%%" }, /PAYMENT-REQUIRED header is not a base64 JSON x402 challenge/],
       // Node's HTTP client itself refuses headers over 16 KB, before the payer sees them.
-      ["an oversized header", { "PAYMENT-REQUIRED": "A".repeat(70_000) }, /Headers Overflow/],
+      ["an oversized header", { "PAYMENT-REQUIRED": "A".repeat(70_000) }, /Could not reach 127\.0\.0\.1:\d+: the connection failed/],
       ["an unknown CAIP-2 network", v2([v2Offer({ network: "eip155:1" })]), /network "eip155:1" but this server pays only on "base-sepolia"/],
       ["a Permit2 offer with a foreign spender", v2([v2Offer({ extra: { assetTransferMethod: "permit2", spender: "0x1111111111111111111111111111111111111111" } })]), /names spender .* not x402's exact Permit2 proxy/],
     ];
@@ -128,6 +129,36 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
         }
       });
     }
+
+    test("kill -9 while a v2 payment is in flight: the ledger stays valid and the restart counts it", async () => {
+      // Takes the payment and never answers.
+      hostile.on("/trading-signals", (_req, res, paid) => {
+        if (!paid) json(res, 402, {}, v2([v2Offer()]));
+      });
+      const ledger = newLedger();
+      const settings = { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" };
+      const seen = hostile.paymentHeaders.length;
+      const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: dir, ...settings }, stdio: ["pipe", "pipe", "pipe"] });
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`);
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_trading_signals", arguments: { token_id: 3375 } } })}\n`);
+      for (let i = 0; i < 400 && hostile.paymentHeaders.length === seen; i++) await sleep(25);
+      assert.equal(hostile.paymentHeaders.length - seen, 1, "the PAYMENT-SIGNATURE was sent");
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+      assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["offered", "signed"]);
+
+      const { client, close } = await connectStdio(settings);
+      try {
+        const spending = (await client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { totals: { inFlight: { USDC: string } } };
+        assert.equal(spending.totals.inFlight.USDC, "0.017");
+        const refused = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 2 } });
+        assert.match(textOf(refused), /daily budget .*would be exceeded/);
+        assert.equal(hostile.paymentHeaders.length - seen, 1, "nothing paid twice");
+      } finally {
+        await close();
+      }
+    });
 
     test("a deadline beyond the cap is signed with at most 120 s", async () => {
       hostile.on("/trading-signals", (_req, res, paid) =>

@@ -66,10 +66,23 @@ export class Signer {
   }
 
   private async signNow(offer: Offer, context: ChallengeContext): Promise<Signature> {
-    const challenge = { x402Version: offer.x402Version, accepts: [offer.requirement], resource: context.resource, extensions: context.extensions } as unknown as PaymentRequired;
+    const extensions = withoutSponsoredApprovals(context.extensions);
+    const challenge = { x402Version: offer.x402Version, accepts: [offer.requirement], resource: context.resource, extensions } as unknown as PaymentRequired;
     const payload = await this.client.createPaymentPayload(challenge);
     return { offer, headers: this.http.encodePaymentSignatureHeader(payload), method: offer.method, ...windowOf(payload) };
   }
+}
+
+/**
+ * Extensions by which the library would sign a token approval (an EIP-2612 permit, or a raw
+ * approve transaction a facilitator pays gas for) next to the payment. An approval is the user's
+ * own step (`approve-permit2`), never one taken behind their back, so these are not echoed and the
+ * library never sees them. Every other extension is echoed, as the spec asks.
+ */
+const SPONSORED_APPROVALS = ["eip2612GasSponsoring", "erc20ApprovalGasSponsoring"];
+function withoutSponsoredApprovals(extensions: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!extensions) return undefined;
+  return Object.fromEntries(Object.entries(extensions).filter(([key]) => !SPONSORED_APPROVALS.includes(key)));
 }
 
 /** The whole offer (domain, window, version included): a signature is only reused for exactly what it signed. */
