@@ -67,7 +67,8 @@ function plain(privateKey: Hex) {
   });
 }
 
-const sandbox = await startSandbox();
+// x402-fetch, the baseline, speaks only v1.
+const sandbox = await startSandbox({ x402: "v1" });
 const key = sandbox.info.payerPrivateKey as Hex;
 try {
   say(`token-metrics-x402-mcp benchmark${SHORT ? " (short mode)" : ""}: medians of ${N} calls, ours and plain x402-fetch alternated in one run`);

@@ -12,18 +12,21 @@ import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js"
 import { exampleArgs } from "./helpers/examples.js";
 import { readLedger } from "./helpers/ledger.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
+import { approvePermit2 } from "./helpers/chain.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
 
 const usdc = (usd: number) => parseUnits(usd.toFixed(6), 6);
 const tmai = (usd: number) => parseUnits((usd * 0.9).toFixed(6), 18);
 
-describe("x402 payments on the local chain", () => {
+// The same assertions against a server of each protocol version.
+for (const x402 of ["v2", "v1"] as const)
+describe(`x402 payments on the local chain (${x402} server)`, () => {
   let sandbox: Sandbox;
   let dir: string;
   let ledgers = 0;
 
   before(async () => {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox({ x402 });
     dir = await mkdtemp(join(tmpdir(), "tm-payments-"));
   });
   after(async () => {
@@ -110,22 +113,48 @@ describe("x402 payments on the local chain", () => {
     }
   });
 
-  test("TMAI is asked for and paid when the user allows it (10% cheaper)", async () => {
-    const server = await payingServer({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI" });
-    try {
-      const payer0 = await balances(sandbox.info.payerAddress as Address);
-      const count = sandbox.api.requests.length;
-      const result = await server.client.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } });
-      assert.ok(!result.isError, textOf(result));
-      assert.deepEqual((result.structuredContent as { payment: { asset: string; amount: string } }).payment.asset, "TMAI");
-      const after = await balances(sandbox.info.payerAddress as Address);
-      assert.equal(payer0.tmai - after.tmai, tmai(0.017));
-      assert.equal(after.usdc, payer0.usdc);
-      assert.ok(sandbox.api.requests.slice(count).every((request) => request.paymentToken === "tmai" && request.hasX402Header && !request.hasApiKey));
-    } finally {
-      await server.close();
-    }
-  });
+  const withTmai = { TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI" };
+  if (x402 === "v2") {
+    test("TMAI, once Permit2 is approved, is asked for and paid (10% cheaper)", async () => {
+      await approvePermit2(sandbox);
+      const server = await payingServer(withTmai);
+      try {
+        const payer0 = await balances(sandbox.info.payerAddress as Address);
+        const count = sandbox.api.requests.length;
+        const result = await server.client.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } });
+        assert.ok(!result.isError, textOf(result));
+        assert.deepEqual((result.structuredContent as { payment: { asset: string; amount: string } }).payment.asset, "TMAI");
+        const after = await balances(sandbox.info.payerAddress as Address);
+        assert.equal(payer0.tmai - after.tmai, tmai(0.017));
+        assert.equal(after.usdc, payer0.usdc);
+        assert.ok(sandbox.api.requests.slice(count).every((request) => request.paymentToken === "tmai" && request.hasX402Header && !request.hasApiKey));
+      } finally {
+        await server.close();
+      }
+    });
+  } else {
+    test("a v1 TMAI offer for a token without EIP-3009 is never signed; USDC is asked for and paid instead", async () => {
+      const server = await payingServer(withTmai);
+      try {
+        const payer0 = await balances(sandbox.info.payerAddress as Address);
+        const count = sandbox.api.requests.length;
+        const result = await server.client.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } });
+        assert.ok(!result.isError, textOf(result));
+        assert.equal((result.structuredContent as { payment: { asset: string } }).payment.asset, "USDC");
+        const after = await balances(sandbox.info.payerAddress as Address);
+        assert.equal(after.tmai, payer0.tmai, "TMAI untouched");
+        assert.equal(payer0.usdc - after.usdc, usdc(0.017));
+        const asked = sandbox.api.requests.slice(count);
+        assert.deepEqual(
+          asked.map((request) => [request.paymentToken, request.hasPaymentHeader]),
+          [["tmai", false], ["usdc", false], ["usdc", true]],
+          "TMAI asked, refused unsigned; USDC asked and paid",
+        );
+      } finally {
+        await server.close();
+      }
+    });
+  }
 
   test("payments are logged to the client through MCP logging, at the level it set", async () => {
     const server = await payingServer({ TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC" });
@@ -170,7 +199,7 @@ describe("x402 payments on the local chain", () => {
   }
 
   test("a price above the per-call maximum is refused", () => assertRefused({ TOKEN_METRICS_MAX_PER_CALL: "0.01 USDC" }, /above the per-call maximum 0\.01 USDC \(TOKEN_METRICS_MAX_PER_CALL\)/));
-  test("an offer on another network is refused", () => assertRefused({ TOKEN_METRICS_NETWORK: "base" }, /network "base-sepolia".*TOKEN_METRICS_NETWORK/));
+  test("an offer on another network is refused", () => assertRefused({ TOKEN_METRICS_NETWORK: "base" }, /network "(base-sepolia|eip155:84532)".*TOKEN_METRICS_NETWORK/));
   test("a payee outside the allow-list is refused", () =>
     assertRefused({ TOKEN_METRICS_PAYEES: "0x0000000000000000000000000000000000000001" }, /payee .* is not in TOKEN_METRICS_PAYEES/));
   test("an asset we do not know is refused", () =>
@@ -200,7 +229,7 @@ describe("x402 payments on the local chain", () => {
       const payee0 = await balances(sandbox.chain.payTo);
       const result = await server.client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
       assert.equal(result.isError, true);
-      assert.match(textOf(result), /did not accept the payment of 0\.017 USDC: insufficient_funds.*get_wallet_status/);
+      assert.match(textOf(result), /did not accept the payment of 0\.017 USDC: (insufficient_funds|invalid_exact_evm_insufficient_balance).*get_wallet_status/);
       assert.deepEqual(await balances(sandbox.chain.payTo), payee0);
       const events = (await server.ledger()).map((entry) => entry.event);
       assert.deepEqual(events, ["offered", "signed", "failed"]);

@@ -227,11 +227,11 @@ describe("sandbox in x402 v2 mode", () => {
   });
 });
 
-describe("sandbox in x402 v1 mode (the default)", () => {
+describe("sandbox in x402 v1 mode", () => {
   let sandbox: Sandbox;
 
   before(async () => {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox({ x402: "v1" });
   });
 
   after(async () => {
@@ -241,7 +241,7 @@ describe("sandbox in x402 v1 mode (the default)", () => {
   test("answers an unpaid call with a v1 JSON body and no PAYMENT-REQUIRED header", async () => {
     assert.equal(sandbox.info.x402Version, 1);
     assert.equal(sandbox.info.network, "base-sepolia");
-    assert.equal(sandbox.chain.tokens.tmai.transferMethod, "eip3009");
+    assert.equal(sandbox.chain.tokens.tmai.transferMethod, "permit2", "TMAI is the same plain ERC-20 as in v2");
     const response = await fetch(`${sandbox.info.apiBaseUrl}${PAID_PATH}`, { headers: X402_HEADERS });
     assert.equal(response.status, 402);
     assert.equal(response.headers.get("payment-required"), null);

@@ -97,10 +97,10 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     const unpaidSignal = context.cancel ? AbortSignal.any([signal, context.cancel]) : signal;
     const stopped = () => unpaidSignal.aborted;
     const send =
-      (extra: Record<string, string>, stop: AbortSignal): Send =>
+      (extra: Record<string, string>, stop: AbortSignal, paid: boolean): Send =>
       () =>
         fetchImpl(request.url, { method: request.method, headers: { ...headers, ...extra }, body: request.body, signal: stop, redirect: "manual" }).then((response) =>
-          refuseRedirect(response, Object.keys(extra).length > 0 ? "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again." : "Nothing was paid."),
+          refuseRedirect(response, paid ? "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again." : "Nothing was paid."),
         );
     const priceKey = `${request.method} ${request.path}`;
     const call = randomUUID();
@@ -160,10 +160,11 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       });
 
       // Retries re-send the same authorization, which can settle at most once; none once it has.
+      // The token header names the asset actually paid: a server pricing per token checks against it.
       let paid: Awaited<ReturnType<typeof sendWithRetries>>;
       let body: ArrayBuffer;
       try {
-        paid = await sendWithRetries(send(paymentHeaders, signal), signal, (response) => !settlementOf(response));
+        paid = await sendWithRetries(send({ ...paymentHeaders, "x-payment-token": asset.symbol.toLowerCase() }, signal, true), signal, (response) => !settlementOf(response));
         // Read the whole answer before calling the payment settled: a receipt must come with its data.
         body = await paid.response.arrayBuffer();
       } catch (error) {
@@ -214,12 +215,21 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       return payOnce([known.offer], known.context, true);
     }
 
-    const first = await sendWithRetries(send({}, unpaidSignal), unpaidSignal);
-    if (first.response.status !== 402) return first;
-    const challenge = await readChallenge(first.response);
+    let asked = await sendWithRetries(send({}, unpaidSignal, false), unpaidSignal);
+    let attempts = asked.attempts;
+    if (asked.response.status !== 402) return asked;
+    let challenge = await readChallenge(asked.response);
+    // Asked for the preferred asset and offered nothing payable (a v1 server offers only the token
+    // asked for, and TMAI cannot move by EIP-3009): ask once more for USDC when the user allows it.
+    if (preferred !== "USDC" && policy.allowedAssets.includes("USDC") && !decide(challenge.offers, await policyReady()).pay) {
+      asked = await sendWithRetries(send({ "x-payment-token": "usdc" }, unpaidSignal, false), unpaidSignal);
+      attempts += asked.attempts;
+      if (asked.response.status !== 402) return { ...asked, attempts };
+      challenge = await readChallenge(asked.response);
+    }
     await context.progress?.("payment challenge received");
     const result = await payOnce(challenge.offers, challenge, false);
-    return { ...result, attempts: result.attempts + first.attempts };
+    return { ...result, attempts: result.attempts + attempts };
   };
 
   return { account, policy, limits, fetch: paidFetch };

@@ -15,14 +15,15 @@ export const SANDBOX_API_KEY = "tm-sandbox-0000-0000-0000-000000000000";
 /** Which x402 protocol the look-alike speaks: v1 (x402-express 1.x) or v2 (@x402/express 2.x). */
 export type X402Mode = "v1" | "v2";
 
-/** v1 until the payer can pay v2; then the default flips here. */
-export const DEFAULT_X402_MODE: X402Mode = "v1";
+/** The ecosystem's current protocol; `--x402 v1` serves what Token Metrics documents today. */
+export const DEFAULT_X402_MODE: X402Mode = "v2";
 
 /**
- * What TMAI is in each mode. v2 uses a plain ERC-20 paid through Permit2, like Token Metrics'
- * published TMAI; v1 keeps the EIP-3009 stand-in for now (x402 v1 cannot move a plain ERC-20).
+ * TMAI is a plain ERC-20 in both modes, like Token Metrics' published TMAI: v2 moves it through
+ * Permit2, and v1 (EIP-3009 only) cannot move it at all, which is what the payer must see and refuse.
+ * `startSandbox({ tmai: "eip3009" })` keeps an EIP-3009 stand-in for tests of that path.
  */
-const TMAI_BY_MODE: Record<X402Mode, TmaiTokenKind> = { v1: "eip3009", v2: "erc20" };
+const TMAI_BY_MODE: Record<X402Mode, TmaiTokenKind> = { v1: "erc20", v2: "erc20" };
 
 export interface Sandbox {
   chain: LocalChain;

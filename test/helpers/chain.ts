@@ -1,6 +1,8 @@
-import { createPublicClient, createTestClient, createWalletClient, http, parseAbi, type Address, type Hash, type Hex } from "viem";
+import { createPublicClient, createTestClient, createWalletClient, erc20Abi, http, maxUint256, parseAbi, type Address, type Hash, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { PERMIT2_ADDRESS } from "../../src/payer/wallet.js";
 import { defineLocalChain } from "../../src/sandbox/chain.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
 
 /** Moves the local chain's clock forward and mines a block, so the newest block carries the new time. */
 export async function advanceChainClock(rpcUrl: string, seconds: number): Promise<void> {
@@ -42,4 +44,12 @@ export async function settleOnChain(rpcUrl: string, asset: Address, paymentHeade
 /** The header a server sends back after settling (X-PAYMENT-RESPONSE), as x402 v1 encodes it. */
 export function settlementHeader(transaction: Hash, payer: Address): string {
   return Buffer.from(JSON.stringify({ success: true, transaction, network: "base-sepolia", payer })).toString("base64");
+}
+
+/** The wallet's one-time approval of Permit2 for the sandbox's TMAI (what `approve-permit2` sends). */
+export async function approvePermit2(sandbox: Sandbox): Promise<void> {
+  const chain = sandbox.chain.chain;
+  const wallet = createWalletClient({ account: privateKeyToAccount(sandbox.info.payerPrivateKey as Hex), chain, transport: http(sandbox.chain.rpcUrl) });
+  const hash = await wallet.writeContract({ address: sandbox.chain.tmai, abi: erc20Abi, functionName: "approve", args: [PERMIT2_ADDRESS, maxUint256] });
+  await sandbox.chain.publicClient.waitForTransactionReceipt({ hash });
 }
