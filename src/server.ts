@@ -11,6 +11,7 @@ import { registerCatalogTools } from "./tools/register.js";
 import { forwardLogs } from "./tools/session-log.js";
 import { registerSpendingTools } from "./tools/spending.js";
 import { registerToolsetsResource } from "./tools/toolsets-resource.js";
+import { registerViewResources } from "./tools/views.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
@@ -52,5 +53,6 @@ export function createServer(services: Services): McpServer {
   registerSpendingTools(server, services);
   registerPrompts(server);
   registerToolsetsResource(server, services.config.toolsets);
+  registerViewResources(server);
   return server;
 }

@@ -1,0 +1,49 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { App } from "@modelcontextprotocol/ext-apps/app-with-deps";
+import { connectView, isRecord, type Json, showContent, showMessage, structuredOf } from "../shared/app.js";
+import "../shared/view.css";
+import { type Dashboard, render } from "./render.js";
+
+/**
+ * The spending dashboard, fed by get_spending or get_wallet_status (each brings half: payments, or
+ * balances), or by the HTTP server's /dashboard, which embeds both in the page.
+ */
+const embedded = document.getElementById("dashboard-data");
+if (embedded?.textContent) {
+  paint(JSON.parse(embedded.textContent) as Dashboard);
+} else {
+  const state: Dashboard = {};
+  const app: App = connectView("Token Metrics spending", { result: (result) => void show(result) });
+
+  async function show(result: CallToolResult): Promise<void> {
+    const structured = structuredOf(result);
+    if (typeof structured === "string") return showMessage(structured);
+    if (!take(structured)) return;
+    paint(state);
+    // The other half comes from the other free tool, through the host like any call of the view's.
+    const other = state.spending ? (state.wallet ? undefined : "get_wallet_status") : "get_spending";
+    if (!other) return;
+    const more = await app.callServerTool({ name: other, arguments: {} }).catch(() => undefined);
+    const extra = more && structuredOf(more);
+    if (isRecord(extra) && take(extra)) paint(state);
+  }
+
+  /** Files a result under what it is; false (with a message shown) when it is neither. */
+  function take(structured: Json): boolean {
+    if (Array.isArray(structured.recent) && isRecord(structured.budgets)) state.spending = structured as Dashboard["spending"];
+    else if (typeof structured.address === "string") state.wallet = structured as Dashboard["wallet"];
+    else if (structured.mode === "api-key") return (showMessage("API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call, so there is no spending to show."), false);
+    else if (structured.mode === "unconfigured") return (showMessage("No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402."), false);
+    else return (showMessage("This result is not a spending summary or a wallet status, so there is nothing to show."), false);
+    return true;
+  }
+}
+
+function paint(dashboard: Dashboard): void {
+  try {
+    render(document.getElementById("content")!, dashboard);
+    showContent();
+  } catch (error) {
+    showMessage(`Could not show the spending data: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
