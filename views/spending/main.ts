@@ -10,7 +10,9 @@ import { type Dashboard, render } from "./render.js";
  */
 const embedded = document.getElementById("dashboard-data");
 if (embedded?.textContent) {
-  paint(JSON.parse(embedded.textContent) as Dashboard);
+  const data = JSON.parse(embedded.textContent) as Dashboard & { message?: string };
+  if (data.message) showMessage(data.message);
+  else paint(data);
 } else {
   const state: Dashboard = {};
   const app: App = connectView("Token Metrics spending", { result: (result) => void show(result) });
