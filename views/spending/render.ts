@@ -103,11 +103,11 @@ function overTime(recent: NonNullable<Dashboard["spending"]>["recent"]): HTMLEle
       autoSize: true,
       layout: { background: { type: ColorType.Solid, color: "transparent" }, textColor: dark ? "#d1d4dc" : "#333", attributionLogo: false },
       grid: { vertLines: { visible: false }, horzLines: { color: dark ? "#2a2e39" : "#eee" } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      // At most 20 bars (get_spending lists 20 payments): a fixed width keeps one payment from filling the whole chart.
+      timeScale: { timeVisible: true, secondsVisible: false, barSpacing: 24, rightOffset: 1 },
     });
     const series = chart.addSeries(HistogramSeries, { color: "#2f81f7", priceFormat: { type: "price", precision: 4, minMove: 0.0001 } });
     series.setData([...perHour].sort(([a], [b]) => a - b).map(([time, value]) => ({ time: time as UTCTimestamp, value })));
-    chart.timeScale().fitContent();
   });
   const wrap = el("div");
   wrap.append(el("div", `${asset} paid per hour, last ${recent.length} payments`, { class: "sub muted" }), box);
