@@ -1,10 +1,11 @@
 /**
  * The MCP Apps views in a real browser (Debian's chromium through puppeteer-core): a test host on
  * ext-apps' AppBridge loads each view from the built server's resource, hands it a real tool
- * result from the sandbox, and checks what is drawn. Screenshots go to a temp dir (printed).
+ * result from the sandbox, and checks what is drawn. Screenshots go to a temp dir (printed), or
+ * to VIEWS_SCREENSHOTS=<dir> (how docs/view-*.png were made).
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -40,7 +41,8 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
     open.push(browser);
     sandbox = await startSandbox();
     dir = await mkdtemp(join(tmpdir(), "tm-views-"));
-    artifacts.dir = await mkdtemp(join(tmpdir(), "tm-views-screenshots-"));
+    artifacts.dir = process.env.VIEWS_SCREENSHOTS ?? (await mkdtemp(join(tmpdir(), "tm-views-screenshots-")));
+    await mkdir(artifacts.dir, { recursive: true });
     env = { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(dir, "ledger.jsonl"), TOKEN_METRICS_SESSION_BUDGET: "1 USDC" };
     const session = await connectStdio(env);
     open.push(session);
