@@ -127,6 +127,13 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
     const paidAfter = (await readLedger(env.TOKEN_METRICS_LEDGER!)).filter((entry) => entry.event === "settled").length;
     assert.equal(paidAfter, paidBefore + 1, "the earlier page was paid through the server's payer");
 
+    // The host turns dark: the page and the chart's canvas follow (axis text in the light grey).
+    await page.evaluate(() => window.setTheme("dark"));
+    await frame.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+    await frame.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    assert.ok((await paintedPixels(frame, "#chart", ["#d1d4dc"])).colors[0]! > 20, "the axis labels are redrawn for the dark theme");
+    await screenshot(page, "price-dark", t);
+
     assert.deepEqual(outside, [], "the frame made no network request");
     assert.deepEqual(errors, []);
     await page.close();

@@ -16,6 +16,7 @@ let chart: { api: IChartApi; candles: ISeriesApi<"Candlestick">; volume: ISeries
 const app = connectView("Token Metrics price chart", {
   input: (input) => (args = input),
   result: (result) => show(result),
+  theme: () => chart?.api.applyOptions(themeOptions()),
 });
 
 function show(result: CallToolResult): void {
@@ -46,12 +47,18 @@ function draw(token: TokenSeries): void {
   summarize();
 }
 
-function makeChart(container: HTMLElement) {
+function themeOptions() {
   const dark = isDark();
-  const api = createChart(container, {
-    autoSize: true,
+  return {
     layout: { background: { type: ColorType.Solid, color: "transparent" }, textColor: dark ? "#d1d4dc" : "#333", attributionLogo: false },
     grid: { vertLines: { color: dark ? "#2a2e39" : "#eee" }, horzLines: { color: dark ? "#2a2e39" : "#eee" } },
+  };
+}
+
+function makeChart(container: HTMLElement) {
+  const api = createChart(container, {
+    autoSize: true,
+    ...themeOptions(),
     timeScale: { timeVisible: tool === "get_hourly_ohlcv", secondsVisible: false },
   });
   const candles = api.addSeries(CandlestickSeries, { upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN });

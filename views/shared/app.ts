@@ -9,6 +9,8 @@ export type Json = Record<string, unknown>;
 export interface ViewHandlers {
   input?(args: Json): void;
   result(result: CallToolResult): void;
+  /** The host switched between light and dark: canvases do not follow CSS, so redraw their colours. */
+  theme?(): void;
 }
 
 /**
@@ -20,7 +22,10 @@ export function connectView(name: string, handlers: ViewHandlers): App {
   app.ontoolinput = (params) => handlers.input?.(params.arguments ?? {});
   app.ontoolresult = (result) => handlers.result(result);
   app.ontoolcancelled = (params) => showMessage(`The tool call was cancelled${params.reason ? `: ${params.reason}` : "."}`);
-  app.onhostcontextchanged = followTheme;
+  app.onhostcontextchanged = (context) => {
+    followTheme(context);
+    if (context.theme) handlers.theme?.();
+  };
   app.onerror = (error) => console.error(error);
   app
     .connect()
