@@ -192,11 +192,22 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
     assert.deepEqual(errors, []);
     await page.close();
 
-    const odd = await openView("get_spending", {}, { content: [{ type: "text", text: "{}" }], structuredContent: { hello: "world" } });
-    await odd.frame.waitForFunction(() => document.getElementById("message")!.textContent !== "Waiting for the tool result…");
-    assert.match(await odd.frame.$eval("#message", (el) => el.textContent ?? ""), /not a spending summary or a wallet status/);
-    assert.deepEqual(odd.errors, []);
-    await odd.page.close();
+    // A server in API-key mode pays nothing; a stranger result is not a dashboard.
+    const keyed = await connectStdio(sandboxEnv(sandbox.info, "api-key"));
+    const apiKeyResult = (await keyed.client.callTool({ name: "get_spending", arguments: {} })) as CallToolResult;
+    await keyed.close();
+    const odd: Array<[CallToolResult, RegExp]> = [
+      [apiKeyResult, /API-key mode: .*no spending to show/],
+      [{ content: [{ type: "text", text: "{}" }], structuredContent: { hello: "world" } }, /not a spending summary or a wallet status/],
+    ];
+    for (const [result, expected] of odd) {
+      const shown = await openView("get_spending", {}, result);
+      await shown.frame.waitForFunction(() => document.getElementById("message")!.textContent !== "Waiting for the tool result…");
+      assert.match(await shown.frame.$eval("#message", (el) => el.textContent ?? ""), expected);
+      assert.deepEqual(shown.errors, []);
+      assert.deepEqual(shown.outside, []);
+      await shown.page.close();
+    }
   });
 
   test("GET /dashboard: the spending view behind the bearer check, with the caller's own budget", async (t) => {

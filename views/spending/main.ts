@@ -19,25 +19,26 @@ if (embedded?.textContent) {
 
   async function show(result: CallToolResult): Promise<void> {
     const structured = structuredOf(result);
-    if (typeof structured === "string") return showMessage(structured);
-    if (!take(structured)) return;
+    const problem = typeof structured === "string" ? structured : take(structured);
+    if (problem) return showMessage(problem);
     paint(state);
-    // The other half comes from the other free tool, through the host like any call of the view's.
+    // The other half comes from the other free tool, through the host like any call of the view's;
+    // without it the half already shown stays.
     const other = state.spending ? (state.wallet ? undefined : "get_wallet_status") : "get_spending";
     if (!other) return;
     const more = await app.callServerTool({ name: other, arguments: {} }).catch(() => undefined);
     const extra = more && structuredOf(more);
-    if (isRecord(extra) && take(extra)) paint(state);
+    if (isRecord(extra) && !take(extra)) paint(state);
   }
 
-  /** Files a result under what it is; false (with a message shown) when it is neither. */
-  function take(structured: Json): boolean {
+  /** Files a result under what it is; otherwise says why there is nothing to show. */
+  function take(structured: Json): string | undefined {
     if (Array.isArray(structured.recent) && isRecord(structured.budgets)) state.spending = structured as Dashboard["spending"];
     else if (typeof structured.address === "string") state.wallet = structured as Dashboard["wallet"];
-    else if (structured.mode === "api-key") return (showMessage("API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call, so there is no spending to show."), false);
-    else if (structured.mode === "unconfigured") return (showMessage("No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402."), false);
-    else return (showMessage("This result is not a spending summary or a wallet status, so there is nothing to show."), false);
-    return true;
+    else if (structured.mode === "api-key") return "API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call, so there is no spending to show.";
+    else if (structured.mode === "unconfigured") return "No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402.";
+    else return "This result is not a spending summary or a wallet status, so there is nothing to show.";
+    return undefined;
   }
 }
 
