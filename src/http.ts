@@ -6,6 +6,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import express, { type NextFunction, type Request, type Response } from "express";
 import { authenticate, MCP_PATH, serveResourceMetadata } from "./auth/middleware.js";
 import type { HttpConfig } from "./config.js";
+import { DASHBOARD_PATH, serveDashboard } from "./dashboard.js";
 import { log } from "./log.js";
 import { createServer, SERVER_NAME, SERVER_VERSION, type Services } from "./server.js";
 
@@ -21,8 +22,9 @@ export interface HttpServer {
 /**
  * Serves MCP over Streamable HTTP at `/mcp`, statelessly: each POST gets its own McpServer and
  * transport, all built on the one `services`, so every client shares one payer, one ledger and
- * one set of budgets. `GET /health` answers for load balancers and scripts. Every answer is JSON,
- * errors included: no HTML page, stack trace or file path, whatever NODE_ENV says.
+ * one set of budgets. `GET /health` answers for load balancers and scripts, `GET /dashboard` shows
+ * the spending view to an operator. Every other answer is JSON, errors included: no HTML page,
+ * stack trace or file path, whatever NODE_ENV says.
  */
 export async function startHttpServer(services: Services, http: HttpConfig): Promise<HttpServer> {
   const app = express();
@@ -34,8 +36,11 @@ export async function startHttpServer(services: Services, http: HttpConfig): Pro
     res.json({ status: "ok", name: SERVER_NAME, version: SERVER_VERSION });
   });
   serveResourceMetadata(app, http);
+  const auth = authenticate(http);
   // Order matters: the token is checked before the body is read, the body before any call.
-  app.post(MCP_PATH, authenticate(http), express.json({ limit: BODY_LIMIT }), (req, res) => handleMcpPost(services, req, res));
+  app.post(MCP_PATH, auth, express.json({ limit: BODY_LIMIT }), (req, res) => handleMcpPost(services, req, res));
+  // The spending view with the caller's figures in it (HTML, the one answer that is not JSON).
+  app.get(DASHBOARD_PATH, auth, serveDashboard(services));
   // Stateless: there is no session to stream to (GET) or to end (DELETE).
   app.all(MCP_PATH, (_req, res) => {
     res.status(405).set("Allow", "POST").json(rpcError(-32000, "Method not allowed: this server is stateless, use POST."));

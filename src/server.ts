@@ -11,6 +11,7 @@ import { registerCatalogTools } from "./tools/register.js";
 import { forwardLogs } from "./tools/session-log.js";
 import { registerSpendingTools } from "./tools/spending.js";
 import { registerToolsetsResource } from "./tools/toolsets-resource.js";
+import { registerViewResources } from "./tools/views.js";
 
 export const SERVER_NAME = PACKAGE_NAME;
 export const SERVER_VERSION = PACKAGE_VERSION;
@@ -50,5 +51,6 @@ export function createServer(services: Services): McpServer {
   registerSpendingTools(server, services);
   registerPrompts(server);
   registerToolsetsResource(server, services.config.toolsets);
+  registerViewResources(server);
   return server;
 }

@@ -99,6 +99,9 @@ describe("MCPB bundle", () => {
         const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
         assert.ok(!result.isError, textOf(result));
         assert.equal(await sandbox.chain.balanceOf(sandbox.chain.usdc, payer), before - 17_000n);
+        // The views ship in the bundle too: dist/views/*.html, served as ui:// resources.
+        const view = await client.readResource({ uri: "ui://token-metrics/price.html" });
+        assert.match((view.contents[0] as { text: string }).text, /^<!doctype html>/);
       } finally {
         await client.close();
       }

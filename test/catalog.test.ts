@@ -118,7 +118,8 @@ describe("tool catalog", () => {
   test("the toolsets resource lists every tool with its price and what is enabled", async () => {
     const { client: limited, close: closeLimited } = await connectInMemory({ TOKEN_METRICS_TOOLSETS: "grades" });
     const { resources } = await limited.listResources();
-    assert.deepEqual(resources.map((resource) => resource.uri).sort(), ["payments://ledger", "toolsets://list"]);
+    // The views are listed whatever the toolsets: the spending tools are always there, and a view costs nothing until read.
+    assert.deepEqual(resources.map((resource) => resource.uri).sort(), ["payments://ledger", "toolsets://list", "ui://token-metrics/price.html", "ui://token-metrics/spending.html"]);
     const read = await limited.readResource({ uri: "toolsets://list" });
     await closeLimited();
     const { toolsets } = JSON.parse((read.contents[0] as { text: string }).text) as { toolsets: Array<{ name: string; enabled: boolean; tools: Array<{ name: string; priceUsd: number }> }> };

@@ -13,6 +13,7 @@ import { callContext, type Extra } from "./call-context.js";
 import { inputSchemaFor } from "./input-schema.js";
 import type { SessionLog } from "./session-log.js";
 import { shapeResult } from "./shape.js";
+import { viewMeta } from "./views.js";
 
 /** Registers each catalog entry as a tool with one generic handler. */
 export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: SessionLog): void {
@@ -38,6 +39,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         description: describe(endpoint),
         inputSchema: inputSchemaFor(endpoint),
         annotations: annotationsFor(endpoint, deps.config),
+        _meta: viewMeta(endpoint.name),
       },
       // Everything the call logs (payment, refusal, failure) goes to its own client.
       (args: Record<string, unknown>, extra) => logs.during(extra, () => call(endpoint, args, extra)),

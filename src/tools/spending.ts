@@ -8,6 +8,7 @@ import { redact } from "../secret.js";
 import type { Services } from "../server.js";
 import { clientName } from "./call-context.js";
 import { chainReadFailure } from "./chain-errors.js";
+import { viewMeta } from "./views.js";
 
 type CommittedFilter = Parameters<PaymentBook["committed"]>[1];
 
@@ -24,31 +25,9 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
         "Free, no payment. The paying wallet's address and network, its USDC/TMAI balances read from the chain, what was spent (settled or in flight) this session and in the last 24 hours, and the limits in force. Use before paid calls or when a payment fails.",
       inputSchema: {},
       annotations: { title: "Wallet status", ...FREE, openWorldHint: true },
+      _meta: viewMeta("get_wallet_status"),
     },
-    async (_args, extra) => {
-      const { wallet, config } = services;
-      if (!services.payer) return noWallet(services);
-      const payer = await services.payer.core();
-      const summary = await spendingSummary(services, clientName(extra));
-      const balances = await wallet
-        .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
-        .catch((error: unknown) => `unavailable: ${chainReadFailure(error)}`);
-      const status = {
-        mode: "x402",
-        // Who is asking, over authenticated HTTP: what a per-client limit would be kept for.
-        client: clientName(extra),
-        address: payer.account.address,
-        network: config.network,
-        balances,
-        spentThisSession: summary.spentThisSession,
-        spentLast24h: summary.spentLast24h,
-        budgets: summary.budgets,
-        paused: summary.paused,
-        limits: { assets: payer.policy.allowedAssets, maxPerCall: config.maxPerCall, confirmAbove: config.confirmAbove, payees: config.payees ?? "any" },
-        ledger: services.ledger.path,
-      };
-      return result(status);
-    },
+    async (_args, extra) => (services.payer ? result(await walletStatus(services, clientName(extra))) : noWallet(services)),
   );
 
   server.registerTool(
@@ -59,6 +38,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
         "Free, no payment. Recent payments (endpoint, amount, status, transaction), totals per asset and per endpoint, payments still in flight, and the session and daily budget left. Read from the local ledger, no chain access.",
       inputSchema: {},
       annotations: { title: "Spending summary", ...FREE, openWorldHint: false },
+      _meta: viewMeta("get_spending"),
     },
     async (_args, extra) => (services.payer ? result(await spendingSummary(services, clientName(extra))) : noWallet(services)),
   );
@@ -92,6 +72,31 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
       contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(services.payer ? await spendingSummary(services) : services.configProblem ? { mode: "invalid-configuration", problem: redact(services.configProblem) } : { mode: services.config.apiKey ? "api-key" : "unconfigured" }) }],
     }),
   );
+}
+
+/** What get_wallet_status returns with a wallet; also what the HTTP dashboard shows. */
+export async function walletStatus(services: Services, client?: string) {
+  const { wallet, config } = services;
+  if (!services.payer) throw new Error("walletStatus needs a wallet: check services.payer first");
+  const payer = await services.payer.core();
+  const summary = await spendingSummary(services, client);
+  const balances = await wallet
+    .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
+    .catch((error: unknown) => `unavailable: ${chainReadFailure(error)}`);
+  return {
+    mode: "x402",
+    // Who is asking, over authenticated HTTP: what a per-client limit would be kept for.
+    client,
+    address: payer.account.address,
+    network: config.network,
+    balances,
+    spentThisSession: summary.spentThisSession,
+    spentLast24h: summary.spentLast24h,
+    budgets: summary.budgets,
+    paused: summary.paused,
+    limits: { assets: payer.policy.allowedAssets, maxPerCall: config.maxPerCall, confirmAbove: config.confirmAbove, payees: config.payees ?? "any" },
+    ledger: services.ledger.path,
+  };
 }
 
 /** What was spent and what is left; with `client`, also that client's own daily budget. */
