@@ -16,6 +16,7 @@ export function helpText(): string {
     `  ${PACKAGE_NAME} --http [flags]   serve Streamable HTTP on http://127.0.0.1:3402/mcp`,
     `  ${PACKAGE_NAME} pause [--reason TEXT] [--ledger PATH]   stop every server sharing the ledger from paying`,
     `  ${PACKAGE_NAME} resume [--ledger PATH]                  let them pay again (no tool can)`,
+    `  ${PACKAGE_NAME} doctor [--endpoint PATH]   check settings, RPC, balances and the API's challenge, without paying`,
     `  ${PACKAGE_NAME} approve-permit2 --asset tmai --amount N [--yes]   the one-time Permit2 approval for TMAI`,
     "",
     "Flags:",

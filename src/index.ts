@@ -14,6 +14,10 @@ async function main() {
     const { runPauseCommand } = await import("./commands/pause.js");
     process.exit(runPauseCommand(command, rest, process.env));
   }
+  if (command === "doctor") {
+    const { runDoctor } = await import("./commands/doctor.js");
+    process.exit(await runDoctor(rest, process.env));
+  }
   if (command === "approve-permit2") {
     const { runApprovePermit2 } = await import("./commands/approve-permit2.js");
     process.exit(await runApprovePermit2(rest, process.env));

@@ -279,7 +279,7 @@ export function policyFor(config: Config): PolicyContext {
  * Fills in what is not published about an allowed asset (TMAI's EIP-712 domain) from its own
  * contract, and marks it unusable when the contract contradicts what budgets assume (decimals).
  */
-async function withContractFacts(policy: PolicyContext, wallet: WalletReader): Promise<PolicyContext> {
+export async function withContractFacts(policy: PolicyContext, wallet: WalletReader): Promise<PolicyContext> {
   const knownAssets = await Promise.all(
     policy.knownAssets.map(async (asset): Promise<Asset> => {
       if (asset.eip712 || !policy.allowedAssets.includes(asset.symbol)) return asset;

@@ -120,6 +120,11 @@ export class WalletReader {
     );
   }
 
+  /** The chain id the RPC reports. */
+  async chainId(): Promise<number> {
+    return (await this.rpc()).getChainId();
+  }
+
   /** The latest block's number and timestamp. */
   async head(): Promise<ChainHead> {
     const block = await (await this.rpc()).getBlock({ blockTag: "latest" });
