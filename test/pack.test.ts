@@ -1,26 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Address } from "viem";
 import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { INSTALL_TARGETS, packAndInstall } from "../scripts/size/packed-install.js";
 import { textOf } from "./helpers/mcp.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const run = promisify(execFile);
-const npm = (args: string[], cwd: string) => run("npm", args, { cwd, timeout: 150_000, maxBuffer: 20 * 1024 * 1024 });
-
-/** Disk usage of a directory in MB, as `du` counts it (a JS walk over ~50 000 files takes far longer). */
-async function megabytesOf(path: string): Promise<number> {
-  const { stdout } = await run("du", ["-sk", path]);
-  return Number(stdout.split(/\s/)[0]) / 1024;
-}
 
 /** What a user gets from `npm i token-metrics-x402-mcp`, built from this clone with `npm pack`. */
 describe("the npm package", { timeout: 300_000 }, () => {
@@ -36,26 +24,13 @@ describe("the npm package", { timeout: 300_000 }, () => {
   });
 
   test("packs with its build, installs into an empty directory, and its bin pays for a call over stdio", async (t) => {
-    const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
-    const packing = Date.now();
     // prepack builds dist/, so a clean clone packs a working bin.
-    await npm(["pack", "--pack-destination", dir], ROOT);
-    const packSeconds = seconds(packing);
-    const [tarball, ...others] = (await readdir(dir)).filter((name) => name.endsWith(".tgz"));
-    assert.ok(tarball && others.length === 0, "one tarball");
-    const { stdout: listing } = await run("tar", ["-tzf", join(dir, tarball)]);
+    const { listing, app, megabytes, packages, packSeconds, installSeconds } = await packAndInstall(dir);
     assert.ok(listing.includes("package/dist/index.js"), "the bin is packed");
     assert.ok(!listing.includes("package/dist/sandbox/"), "the sandbox is not shipped");
-
-    const app = join(dir, "app");
-    await mkdir(app);
-    const installing = Date.now();
-    await npm(["i", "--no-audit", "--no-fund", "--prefer-offline", join(dir, tarball)], app);
-    const installSeconds = seconds(installing);
-    const lock = JSON.parse(await readFile(join(app, "package-lock.json"), "utf8")) as { packages: Record<string, unknown> };
-    const packages = Object.keys(lock.packages).filter((key) => key !== "").length;
-    const megabytes = await megabytesOf(join(app, "node_modules"));
-    t.diagnostic(`installed: ${megabytes.toFixed(1)} MB in ${packages} packages (targets: <= 150 MB, <= 200 packages; npm pack ${packSeconds} s with its build, npm i ${installSeconds} s)`);
+    t.diagnostic(
+      `installed: ${megabytes.toFixed(1)} MB in ${packages} packages (targets: <= ${INSTALL_TARGETS.megabytes} MB, <= ${INSTALL_TARGETS.packages} packages; npm pack ${packSeconds} s with its build, npm i ${installSeconds} s)`,
+    );
 
     const { info, chain } = await sandbox;
     const bin = join(app, "node_modules", ".bin", "token-metrics-x402-mcp");
