@@ -28,9 +28,10 @@ export interface PayerCore {
 type Send = () => Promise<Response>;
 
 /**
- * Everything x402 (loaded on first use, see index.ts): ask with x-coinbase-402, read the 402 challenge, let the policy decide, ask
- * the user above the threshold, reserve the budget and sign once (atomically, under the ledger
- * lock), retry with X-PAYMENT, record each step before moving on. Nothing else signs.
+ * Everything x402 (loaded on first use, see index.ts): ask with x-coinbase-402, read the 402
+ * challenge (v2 or v1), let the policy decide, ask the user above the threshold, sign once and
+ * reserve the budget (under the ledger lock), send PAYMENT-SIGNATURE or X-PAYMENT, record each step
+ * before moving on. Nothing else signs.
  */
 export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletReader, fetchImpl: typeof fetch = fetch): PayerCore {
   if (!config.privateKey) throw new Error("createPayer needs TOKEN_METRICS_PRIVATE_KEY");
