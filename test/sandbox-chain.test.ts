@@ -81,9 +81,11 @@ describe("sandbox chain + facilitator + x402 libraries", () => {
       return fetch(input, init);
     };
     const signer = await createSigner("base-sepolia", chain.payerPrivateKey);
-    payUsdc = wrapFetchWithPayment(recordingFetch, signer, USDC_PRICE);
+    // x402-fetch declares its fetch parameter with the DOM's types; ours is Node's.
+    const baseFetch = recordingFetch as Parameters<typeof wrapFetchWithPayment>[0];
+    payUsdc = wrapFetchWithPayment(baseFetch, signer, USDC_PRICE) as typeof fetch;
     // x402-fetch compares maxValue with the amount in raw base units, whatever the token's decimals.
-    payTmai = wrapFetchWithPayment(recordingFetch, signer, TMAI_PRICE);
+    payTmai = wrapFetchWithPayment(baseFetch, signer, TMAI_PRICE) as typeof fetch;
   });
 
   after(async () => {

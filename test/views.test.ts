@@ -58,7 +58,7 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
   async function viewHtmlFor(tool: string): Promise<string> {
     const { tools } = await mcp.listTools();
     const uri = (tools.find((t) => t.name === tool)?._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri;
-    assert.ok(uri?.startsWith("ui://"), `${tool} points at a ui:// view`);
+    assert.ok(uri !== undefined && uri.startsWith("ui://"), `${tool} points at a ui:// view`);
     const { contents } = await mcp.readResource({ uri });
     assert.equal(contents.length, 1);
     assert.equal(contents[0]!.mimeType, "text/html;profile=mcp-app");
@@ -69,7 +69,7 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
   async function openView(tool: string, input: Row, result: CallToolResult) {
     const page = await browser.newPage();
     const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
+    page.on("pageerror", (error) => errors.push((error as Error).message));
     const outside = await recordRequests(page);
     const calls: string[] = [];
     await page.exposeFunction("hostCallTool", async (name: string, args: Row) => {
@@ -97,7 +97,7 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
 
     const { page, frame, errors, outside, calls } = await openView("get_daily_ohlcv", input, result);
     const summary = await frame.waitForSelector("#summary[data-candles]");
-    const drawn = await summary!.evaluate((el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }));
+    const drawn = await summary!.evaluate((el): Record<string, string | undefined> => ({ ...(el as HTMLElement).dataset, text: el.textContent ?? undefined }));
     assert.equal(Number(drawn.candles), rows.length, "one candle per row");
     assert.equal(Number(drawn.visibleFrom), Math.min(...times), "the time axis starts at the oldest row");
     assert.equal(Number(drawn.visibleTo), Math.max(...times), "and ends at the newest");
@@ -221,7 +221,7 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
 
     const page = await browser.newPage();
     const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
+    page.on("pageerror", (error) => errors.push((error as Error).message));
     const outside = await recordRequests(page, [url]);
     await page.setExtraHTTPHeaders({ Authorization: `Bearer ${ALICE}` });
     const response = await page.goto(url);

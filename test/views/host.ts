@@ -5,15 +5,7 @@
  * the view's tool calls to the test (window.hostCallTool), which makes them on a real MCP client.
  */
 import { AppBridge, type McpUiHostContext, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-
-declare global {
-  interface Window {
-    hostCallTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
-    showView(html: string, input: Record<string, unknown>, result: CallToolResult): Promise<void>;
-    setTheme(theme: "light" | "dark"): void;
-  }
-}
+import "./window.js";
 
 const context: McpUiHostContext = { theme: "light", displayMode: "inline", platform: "web" };
 let bridge: AppBridge | undefined;
