@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -8,6 +10,20 @@ import { loadConfig } from "../../src/config.js";
 import { createServer, createServices } from "../../src/server.js";
 
 export const BUILT_SERVER = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+
+/**
+ * Tests talk to the built server: one run alone (`node --test test/x.test.ts`) after an edit would
+ * test the previous build without a word. Refuse instead, naming the fix.
+ */
+function assertBuildIsFresh(): void {
+  const built = statSync(BUILT_SERVER, { throwIfNoEntry: false })?.mtimeMs;
+  const sources = fileURLToPath(new URL("../../src", import.meta.url));
+  const newest = readdirSync(sources, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((latest, entry) => Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs), 0);
+  if (built === undefined || newest > built) throw new Error("dist/ is missing or older than src/: run `npm run build` (npm test does) before running a test file alone");
+}
+assertBuildIsFresh();
 
 /** An SDK client talking to the built server over stdio, as Claude Desktop does. */
 export async function connectStdio(env: Record<string, string>, args: string[] = [], options?: ConstructorParameters<typeof Client>[1]) {
