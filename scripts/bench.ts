@@ -17,7 +17,7 @@ import { buildRequest } from "../src/api/request.js";
 import { CATALOG } from "../src/catalog/index.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 import { loadConfig } from "../src/config.js";
-import { sandboxEnv, startSandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox } from "../sandbox/index.js";
 import { createServer, createServices, type Services } from "../src/server.js";
 import { exampleArgs } from "../test/helpers/examples.js";
 import { startInstantServer } from "./bench/instant-server.js";

@@ -11,7 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { formatUnits, type Address } from "viem";
-import { sandboxEnv, startSandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox } from "../sandbox/index.js";
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 

@@ -4,8 +4,8 @@ import { createServer, type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CATALOG } from "../src/catalog/index.js";
-import { SANDBOX_API_KEY } from "../src/sandbox/index.js";
-import { startTokenMetricsApi, type TokenMetricsApi } from "../src/sandbox/tm-api.js";
+import { SANDBOX_API_KEY } from "../sandbox/index.js";
+import { startTokenMetricsApi, type TokenMetricsApi } from "../sandbox/tm-api.js";
 import { exampleArgs } from "./helpers/examples.js";
 import { connectInMemory, textOf } from "./helpers/mcp.js";
 

@@ -12,7 +12,7 @@ import { USER_CONFIG } from "../scripts/bundle/manifest.js";
 import { stageBundle } from "../scripts/bundle/stage.js";
 import { CATALOG } from "../src/catalog/index.js";
 import { DEFAULT_MAX_PER_CALL, loadConfig } from "../src/config.js";
-import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { startSandbox, type Sandbox } from "../sandbox/index.js";
 import { connectInMemory, textOf } from "./helpers/mcp.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

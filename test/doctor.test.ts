@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { BUILT_SERVER } from "./helpers/mcp.js";
 

@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer, type HttpServer } from "../src/http.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { createServices } from "../src/server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, textOf } from "./helpers/mcp.js";

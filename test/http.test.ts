@@ -16,7 +16,7 @@ import type { Address, Hash } from "viem";
 import { CATALOG } from "../src/catalog/index.js";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer, type HttpServer } from "../src/http.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { createServices, SERVER_NAME, SERVER_VERSION } from "../src/server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectInMemory, textOf } from "./helpers/mcp.js";

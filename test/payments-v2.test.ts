@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Address, Hash } from "viem";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, textOf } from "./helpers/mcp.js";

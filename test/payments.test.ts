@@ -8,7 +8,7 @@ import { generatePrivateKey } from "viem/accounts";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CATALOG } from "../src/catalog/index.js";
 import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { exampleArgs } from "./helpers/examples.js";
 import { readLedger } from "./helpers/ledger.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Address } from "viem";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";

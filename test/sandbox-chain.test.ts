@@ -14,9 +14,9 @@ import { domainSeparator, numberToHex, parseAbi, parseSignature, toHex, type Abi
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { paymentMiddleware } from "x402-express";
 import { createSigner, decodeXPaymentResponse, wrapFetchWithPayment } from "x402-fetch";
-import { startChain, type LocalChain } from "../src/sandbox/chain.js";
-import { startFacilitator, type Facilitator } from "../src/sandbox/facilitator.js";
-import { compileTokenContract, tokenAbi } from "../src/sandbox/token-contract.js";
+import { startChain, type LocalChain } from "../sandbox/chain.js";
+import { startFacilitator, type Facilitator } from "../sandbox/facilitator.js";
+import { compileTokenContract, tokenAbi } from "../sandbox/token-contract.js";
 
 const BASE_SEPOLIA_USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 const USDC_PRICE = 10_000n; // "$0.01" in USDC base units (6 decimals)

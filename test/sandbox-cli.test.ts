@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { SandboxInfo } from "../src/sandbox/index.js";
+import type { SandboxInfo } from "../sandbox/index.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 

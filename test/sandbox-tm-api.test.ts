@@ -5,8 +5,8 @@ import { after, before, describe, test } from "node:test";
 import type { RequestHandler } from "express";
 import { paymentMiddleware } from "x402-express";
 import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
-import { DATA_PATHS } from "../src/sandbox/fixtures/index.js";
-import { startTokenMetricsApi, type TokenMetricsApi } from "../src/sandbox/tm-api.js";
+import { DATA_PATHS } from "../sandbox/fixtures/index.js";
+import { startTokenMetricsApi, type TokenMetricsApi } from "../sandbox/tm-api.js";
 
 const KEY = "tm-test-1111-2222-3333-444444444444";
 const AUTH = { "x-api-key": KEY };
@@ -316,7 +316,7 @@ describe("sandbox Token Metrics API", () => {
       const paths = ["/ai-reports", "/sentiments", "/price-prediction"];
       const here = createHash("sha256");
       for (const path of paths) here.update((await call(api, path, { limit: "100" })).text);
-      const fixtures = new URL("../src/sandbox/fixtures/index.ts", import.meta.url).href;
+      const fixtures = new URL("../sandbox/fixtures/index.ts", import.meta.url).href;
       const script = `
         import { createHash } from "node:crypto";
         import { queryFixtures } from ${JSON.stringify(fixtures)};

@@ -12,8 +12,8 @@ import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { createWalletClient, getAddress, http, parseAbi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
-import { compileSandboxContract } from "../src/sandbox/token-contract.js";
+import { startSandbox, type Sandbox } from "../sandbox/index.js";
+import { compileSandboxContract } from "../sandbox/token-contract.js";
 
 const NETWORK = "eip155:84532";
 const BASE_SEPOLIA_USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";

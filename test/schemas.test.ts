@@ -4,8 +4,8 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import draft7MetaSchema from "ajv/dist/refs/json-schema-draft-07.json" with { type: "json" };
-import { TOKENS } from "../src/sandbox/fixtures/index.js";
-import { CATEGORIES, EXCHANGES } from "../src/sandbox/fixtures/tokens.js";
+import { TOKENS } from "../sandbox/fixtures/index.js";
+import { CATEGORIES, EXCHANGES } from "../sandbox/fixtures/tokens.js";
 import { exampleArgs } from "./helpers/examples.js";
 import { connectInMemory } from "./helpers/mcp.js";
 

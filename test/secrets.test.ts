@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { SANDBOX_API_KEY, sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { SANDBOX_API_KEY, sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { rawStdioSession } from "./helpers/mcp.js";
 
 /** Every request a user's session might make, good and bad, as raw JSON-RPC. */

@@ -9,7 +9,7 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Address } from "viem";
 import type { LedgerEntry } from "../src/payer/ledger.js";
 import { EXPIRY_MARGIN_SECONDS } from "../src/payer/reconcile.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { advanceChainClock } from "./helpers/chain.js";
 import { readLedger } from "./helpers/ledger.js";

@@ -3,8 +3,8 @@ import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { SANDBOX_API_KEY } from "../src/sandbox/index.js";
-import { startTokenMetricsApi, type TokenMetricsApi } from "../src/sandbox/tm-api.js";
+import { SANDBOX_API_KEY } from "../sandbox/index.js";
+import { startTokenMetricsApi, type TokenMetricsApi } from "../sandbox/tm-api.js";
 import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
 
 const INSPECTOR_CLI = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/cli/build/cli.js");

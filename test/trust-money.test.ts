@@ -16,7 +16,7 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Address } from "viem";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer } from "../src/http.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { createServices } from "../src/server.js";
 import { settleOnChain, settlementHeader } from "./helpers/chain.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";

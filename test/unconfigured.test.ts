@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CATALOG } from "../src/catalog/index.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { exampleArgs } from "./helpers/examples.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
 

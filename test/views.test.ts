@@ -14,7 +14,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Browser, Page } from "puppeteer-core";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer } from "../src/http.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { createServices } from "../src/server.js";
 import { hostScript, launchChromium, paintedPixels, recordRequests, viewFrame } from "./helpers/browser.js";
 import { readLedger } from "./helpers/ledger.js";

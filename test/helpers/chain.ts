@@ -1,8 +1,8 @@
 import { createPublicClient, createTestClient, createWalletClient, erc20Abi, http, maxUint256, parseAbi, type Address, type Hash, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { PERMIT2_ADDRESS } from "../../src/payer/wallet.js";
-import { defineLocalChain } from "../../src/sandbox/chain.js";
-import type { Sandbox } from "../../src/sandbox/index.js";
+import { defineLocalChain } from "../../sandbox/chain.js";
+import type { Sandbox } from "../../sandbox/index.js";
 
 /** Moves the local chain's clock forward and mines a block, so the newest block carries the new time. */
 export async function advanceChainClock(rpcUrl: string, seconds: number): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { RequestHandler } from "express";
 import { parseUnits } from "viem";
-import { TMAI_DISCOUNT, USD_PRICE_BY_PATH } from "../catalog/prices.js";
+import { TMAI_DISCOUNT, USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
 
 export type PaymentToken = "usdc" | "tmai";
 

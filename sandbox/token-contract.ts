@@ -17,7 +17,7 @@ export interface CompiledContract {
   deployedBytecode: Hex;
 }
 
-/** The contracts in src/sandbox/contracts, one per file of the same name. */
+/** The contracts in sandbox/contracts, one per file of the same name. */
 export type SandboxContractName = "Eip3009Token" | "SandboxErc20" | "X402ExactPermit2Proxy" | "Multicall3Subset";
 
 /**
@@ -64,7 +64,7 @@ export async function compileSandboxContract(name: SandboxContractName): Promise
 
 /** The contracts folder, the same whether this module runs from src/ (tsx) or dist/ (tsc output). */
 function contractsDir(): string {
-  return join(packageRoot(), "src", "sandbox", "contracts");
+  return join(packageRoot(), "sandbox", "contracts");
 }
 
 function packageRoot(): string {

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { log } from "../log.js";
+import { log } from "../src/log.js";
 import { DEFAULT_X402_MODE, startSandbox, type X402Mode } from "./index.js";
 
 /**
