@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Offer } from "../../src/payer/challenge.js";
-import { decide, type PolicyContext } from "../../src/payer/policy.js";
+import { decide, X402_EXACT_PERMIT2_PROXY, type PolicyContext } from "../../src/payer/policy.js";
 import { buildOffer, buildPolicy, TMAI, USDC } from "./builders.js";
 
 type Case = [name: string, offers: Offer[], policy: PolicyContext, expected: RegExp | { amount: bigint; asset: string }];
@@ -76,5 +76,14 @@ describe("the payment policy, v1 and v2 offers", () => {
 
   test("addresses compare whatever their case", () => {
     assert.ok(decide([buildOffer({ asset: USDC.toLowerCase() })], buildPolicy()).pay);
+  });
+});
+
+describe("addresses kept as constants (so the policy and wallet load no x402 library) match the library's", () => {
+  test("x402's exact Permit2 proxy and Permit2 itself", async () => {
+    const { x402ExactPermit2ProxyAddress, PERMIT2_ADDRESS: libraryPermit2 } = await import("@x402/evm");
+    const { PERMIT2_ADDRESS } = await import("../../src/payer/wallet.js");
+    assert.equal(X402_EXACT_PERMIT2_PROXY.toLowerCase(), x402ExactPermit2ProxyAddress.toLowerCase());
+    assert.equal(PERMIT2_ADDRESS.toLowerCase(), libraryPermit2.toLowerCase());
   });
 });
