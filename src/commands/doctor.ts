@@ -4,7 +4,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { CHAIN_ID_OF, networkNamed } from "../payer/assets.js";
 import { readChallenge } from "../payer/challenge.js";
-import { policyFor, withContractFacts } from "../payer/payer.js";
+import { contractsUnread, policyFor, withContractFacts } from "../payer/payer.js";
 import { decide, formatAmount } from "../payer/policy.js";
 import { WalletReader } from "../payer/wallet.js";
 
@@ -85,7 +85,7 @@ export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv)
     return 1;
   }
   line(true, `API challenge: x402 v${challenge.x402Version}, ${challenge.offers.length} offer(s)${challenge.error ? ` (the server says: ${challenge.error})` : ""}`);
-  const judged = chainId === undefined ? policy : await withContractFacts(policy, wallet).catch(() => policy);
+  const judged = await withContractFacts(policy, wallet).catch(() => contractsUnread(policy));
   let payable = 0;
   for (const offer of challenge.offers) {
     const asset = judged.knownAssets.find((known) => known.address.toLowerCase() === offer.asset.toLowerCase());

@@ -151,6 +151,28 @@ function addTo<K>(index: Map<K, Map<string, bigint>>, key: K, asset: string, del
   index.set(key, totals);
 }
 
+/**
+ * The ledger fields that name a payment, as its "signed" line had them: what a later line about
+ * it (settled, released) repeats, and what a replaced ledger is given back.
+ */
+export function paymentFields(payment: PaymentRecord) {
+  return {
+    call: payment.call,
+    payer: payment.payer,
+    client: payment.client,
+    endpoint: payment.endpoint,
+    network: payment.network,
+    asset: payment.asset,
+    assetAddress: payment.assetAddress,
+    amount: payment.amount.toString(),
+    display: payment.display,
+    payTo: payment.payTo,
+    method: payment.method,
+    nonce: payment.nonce,
+    validBefore: String(payment.validBefore),
+  };
+}
+
 /** Granularity of the rolling daily window. */
 const WINDOW_SLOT_MS = 15 * 60_000;
 const slotOf = (at: Date) => Math.floor(at.getTime() / WINDOW_SLOT_MS);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { log } from "../log.js";
-import { PaymentBook, type Owner, type PaymentRecord } from "./book.js";
+import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./book.js";
 
 /**
  * What happened to one payment, one line each, in order. "released" is written by
@@ -255,23 +255,7 @@ function readRange(fd: number, from: number, to: number): Buffer {
 
 /** The lines that bring `fresh` (the new file's view of a payment) up to what we knew of it. */
 function linesToRestore(known: PaymentRecord, fresh: PaymentRecord | undefined): LedgerEntry[] {
-  const identity = {
-    ts: known.signedAt.toISOString(),
-    session: known.session,
-    call: known.call,
-    payer: known.payer,
-    client: known.client,
-    endpoint: known.endpoint,
-    network: known.network,
-    asset: known.asset,
-    assetAddress: known.assetAddress,
-    amount: known.amount.toString(),
-    display: known.display,
-    payTo: known.payTo,
-    method: known.method,
-    nonce: known.nonce,
-    validBefore: String(known.validBefore),
-  };
+  const identity = { ts: known.signedAt.toISOString(), session: known.session, ...paymentFields(known) };
   const lines: LedgerEntry[] = fresh ? [] : [{ ...identity, event: "signed" }];
   const stand = fresh?.status ?? "pending";
   if (known.status === "settled" && stand !== "settled") lines.push({ ...identity, event: "settled", transaction: known.transaction });

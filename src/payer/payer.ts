@@ -49,11 +49,18 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
   ledger.ownedBy({ payer: account.address, network: config.network });
 
   let checked: Promise<PolicyContext> | undefined;
-  /** The policy once every allowed asset's contract was read (once; a failed read is tried again next call). */
-  const policyReady = () => {
+  /**
+   * The policy once every allowed asset's contract was read: once, when the reads succeed. A read
+   * that failed (the RPC was down) refuses that asset for this call and is tried again next call.
+   */
+  const policyReady = async () => {
     checked ??= withContractFacts(policy, wallet);
-    checked.catch(() => (checked = undefined));
-    return checked;
+    try {
+      return await checked;
+    } catch {
+      checked = undefined;
+      return contractsUnread(policy);
+    }
   };
 
   /**
@@ -276,16 +283,19 @@ export function policyFor(config: Config): PolicyContext {
   };
 }
 
+/** Allowed assets whose facts are not published (TMAI) and must be read from their contract. */
+const needsContractFacts = (policy: PolicyContext, asset: Asset) => !asset.eip712 && policy.allowedAssets.includes(asset.symbol);
+
 /**
  * Fills in what is not published about an allowed asset (TMAI's EIP-712 domain) from its own
  * contract, and marks it unusable when the contract contradicts what budgets assume (decimals).
+ * Rejects when a contract cannot be read.
  */
 export async function withContractFacts(policy: PolicyContext, wallet: WalletReader): Promise<PolicyContext> {
   const knownAssets = await Promise.all(
     policy.knownAssets.map(async (asset): Promise<Asset> => {
-      if (asset.eip712 || !policy.allowedAssets.includes(asset.symbol)) return asset;
-      const facts = await wallet.tokenFacts(asset.address).catch(() => undefined);
-      if (!facts) return { ...asset, unusable: `its contract ${asset.address} could not be read at TOKEN_METRICS_RPC_URL (is TOKEN_METRICS_TMAI_ADDRESS right?)` };
+      if (!needsContractFacts(policy, asset)) return asset;
+      const facts = await wallet.tokenFacts(asset.address);
       if (facts.decimals !== asset.decimals) {
         return { ...asset, unusable: `its contract ${asset.address} reports ${facts.decimals} decimals, not the ${asset.decimals} that amounts and budgets are read in` };
       }
@@ -294,6 +304,16 @@ export async function withContractFacts(policy: PolicyContext, wallet: WalletRea
     }),
   );
   return { ...policy, knownAssets };
+}
+
+/** The policy when those contracts could not be read: their assets are refused, saying why. */
+export function contractsUnread(policy: PolicyContext): PolicyContext {
+  return {
+    ...policy,
+    knownAssets: policy.knownAssets.map((asset) =>
+      needsContractFacts(policy, asset) ? { ...asset, unusable: `its contract ${asset.address} could not be read at TOKEN_METRICS_RPC_URL (is TOKEN_METRICS_TMAI_ADDRESS right?)` } : asset,
+    ),
+  };
 }
 
 /**

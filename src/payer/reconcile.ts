@@ -1,5 +1,5 @@
 import type { Address, Hash, Hex } from "viem";
-import { dailyWindowStart, type PaymentRecord } from "./book.js";
+import { dailyWindowStart, paymentFields, type PaymentRecord } from "./book.js";
 import type { Ledger } from "./ledger.js";
 import type { ChainHead, WalletReader } from "./wallet.js";
 
@@ -32,10 +32,10 @@ export async function releaseExpired(ledger: Ledger, wallet: WalletReader, autho
   let changed = 0;
   for (const { payment, used } of verdicts) {
     if (used) {
-      ledger.append({ ...identity(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
+      ledger.append({ ...paymentFields(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
       changed++;
     } else if (payment.status === "pending") {
-      ledger.append({ ...identity(payment), event: "released", reason: "reconciled: expired and never used on-chain", proof: `block ${head.number} at ${head.timestamp}` });
+      ledger.append({ ...paymentFields(payment), event: "released", reason: "reconciled: expired and never used on-chain", proof: `block ${head.number} at ${head.timestamp}` });
       changed++;
     }
   }
@@ -77,7 +77,7 @@ export async function reconcile(ledger: Ledger, wallet: WalletReader, authorizer
     if (problem) differences.push({ call: payment.call, endpoint: payment.endpoint, amount: `${payment.amount} ${payment.asset} base units`, problem });
     else matching++;
     if (used && payment.status !== "settled") {
-      ledger.append({ ...identity(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
+      ledger.append({ ...paymentFields(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
     }
   }
   return { checked: payments.length, matching, resolved, stillPending: ledger.sync().select({ status: "pending" }).length, differences };
@@ -108,19 +108,4 @@ async function judge(payment: PaymentRecord, used: boolean, wallet: WalletReader
   if (!payment.transaction || payment.transaction === "unknown") return undefined;
   const status = await wallet.receiptStatus(payment.transaction as Hash);
   return status === "success" ? undefined : `settlement transaction ${payment.transaction} is ${status} on-chain`;
-}
-
-function identity(payment: PaymentRecord) {
-  return {
-    call: payment.call,
-    payer: payment.payer,
-    endpoint: payment.endpoint,
-    network: payment.network,
-    asset: payment.asset,
-    assetAddress: payment.assetAddress,
-    amount: payment.amount.toString(),
-    method: payment.method,
-    nonce: payment.nonce,
-    validBefore: String(payment.validBefore),
-  };
 }

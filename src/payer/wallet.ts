@@ -23,7 +23,7 @@ export interface ChainHead {
   timestamp: bigint;
 }
 
-/** Permit2's canonical address (the same on every chain) and the two reads we need of it. */
+/** Permit2's canonical address (the same on every chain) and the one read we need of it. */
 export const PERMIT2_ADDRESS: Address = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
 const permit2Abi = [
   {
@@ -33,18 +33,6 @@ const permit2Abi = [
     inputs: [
       { name: "owner", type: "address" },
       { name: "wordPosition", type: "uint256" },
-    ],
-    outputs: [{ type: "uint256" }],
-  },
-] as const;
-const allowanceAbi = [
-  {
-    type: "function",
-    name: "allowance",
-    stateMutability: "view",
-    inputs: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
     ],
     outputs: [{ type: "uint256" }],
   },
@@ -109,7 +97,8 @@ export class WalletReader {
 
   /** How much of `asset` the owner lets Permit2 move (the one-time approval). */
   async permit2Allowance(asset: Address, owner: Address): Promise<bigint> {
-    return (await this.rpc()).readContract({ address: asset, abi: allowanceAbi, functionName: "allowance", args: [owner, PERMIT2_ADDRESS] });
+    const [rpc, { erc20Abi }] = await Promise.all([this.rpc(), import("viem")]);
+    return rpc.readContract({ address: asset, abi: erc20Abi, functionName: "allowance", args: [owner, PERMIT2_ADDRESS] });
   }
 
   /** Whether the contract answers EIP-3009's `authorizationState`: without it, EIP-3009 offers can never settle. */
