@@ -139,7 +139,7 @@ try {
   let start = await balance();
   const oursBurst = await timed(() => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => d.services.client.call(signals(d.services, 3000 + i)))));
   const oursSettled = (start - (await balance())) / 17_000n;
-  const settledLines = (await d.services.ledger.sync()).select({ status: "settled" }).length - 1;
+  const settledLines = (await d.services.ledger.refresh()).select({ status: "settled" }).length - 1;
   start = await balance();
   const plainBurst = await timed(() => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => sandboxPlain(signals(d.services, 4000 + i).url))));
   const plainSettled = (start - (await balance())) / 17_000n;

@@ -2,7 +2,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { TokenMetricsClient } from "./api/client.js";
 import { endpointsIn } from "./catalog/index.js";
 import type { Config } from "./config.js";
-import { Ledger } from "./payer/ledger.js";
+import { FileLedger } from "./payer/ledger.js";
+import type { LedgerStore } from "./payer/store.js";
 import { createPayer, type Payer } from "./payer/index.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 import { registerPrompts } from "./prompts.js";
@@ -23,7 +24,7 @@ export const SERVER_VERSION = PACKAGE_VERSION;
 export interface Services {
   config: Config;
   client: TokenMetricsClient;
-  ledger: Ledger;
+  ledger: LedgerStore;
   wallet: WalletReader;
   payer?: Payer;
   /** An invalid configuration, reported by every tool call so the handshake still works. */
@@ -31,7 +32,7 @@ export interface Services {
 }
 
 export function createServices(config: Config, options: { fetch?: typeof fetch; configProblem?: string } = {}): Services {
-  const ledger = new Ledger(config.ledgerPath);
+  const ledger = new FileLedger(config.ledgerPath);
   const wallet = new WalletReader(config.rpcUrl.reveal());
   // An API key wins when both are set: it is already paid for, so no wallet money is spent.
   const payer = config.privateKey && !config.apiKey ? createPayer(config, ledger, wallet, options.fetch) : undefined;

@@ -3,8 +3,10 @@ import { appendFile, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { dailyWindowStart } from "../src/payer/book.js";
-import { Ledger, type NewLedgerEntry } from "../src/payer/ledger.js";
+import { dailyWindowStart, type PaymentBook } from "../src/payer/book.js";
+import { pause } from "../src/payer/pause.js";
+import type { NewLedgerEntry } from "../src/payer/entry.js";
+import { FileLedger } from "../src/payer/ledger.js";
 import { readLedger } from "./helpers/ledger.js";
 
 const ME = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -32,100 +34,102 @@ describe("the payment ledger", () => {
   }
 
   test("budgets count only this wallet's payments on this network", async () => {
-    const ledger = new Ledger(await ledgerFile());
+    const ledger = new FileLedger(await ledgerFile());
     ledger.ownedBy({ payer: ME, network: "base-sepolia" });
-    ledger.append(signed("0x01"));
-    ledger.append(signed("0x02", { payer: "0x0000000000000000000000000000000000000001" }));
-    ledger.append(signed("0x03", { network: "base" }));
-    ledger.append(signed("0x04", { payer: undefined })); // an older line without payer: counted
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 34_000n);
+    await ledger.append(signed("0x01"));
+    await ledger.append(signed("0x02", { payer: "0x0000000000000000000000000000000000000001" }));
+    await ledger.append(signed("0x03", { network: "base" }));
+    await ledger.append(signed("0x04", { payer: undefined })); // an older line without payer: counted
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 34_000n);
   });
 
   test("a payment found settled after being released counts again", async () => {
-    const ledger = new Ledger(await ledgerFile());
-    ledger.append(signed("0x01"));
-    ledger.append({ ...signed("0x01"), event: "released" });
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 0n);
-    ledger.append({ ...signed("0x01"), event: "settled", transaction: "unknown" });
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 17_000n);
+    const ledger = new FileLedger(await ledgerFile());
+    await ledger.append(signed("0x01"));
+    await ledger.append({ ...signed("0x01"), event: "released" });
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 0n);
+    await ledger.append({ ...signed("0x01"), event: "settled", transaction: "unknown" });
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 17_000n);
   });
 
   test("a deleted, replaced or truncated file never lowers what counts as spent: known payments are written back", async () => {
     const path = await ledgerFile();
-    const ledger = new Ledger(path);
-    ledger.append(signed("0x01"));
-    ledger.append(signed("0x02"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 34_000n);
+    const ledger = new FileLedger(path);
+    await ledger.append(signed("0x01"));
+    await ledger.append(signed("0x02"));
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 34_000n);
 
     await rm(path);
-    ledger.append(signed("0x03"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 51_000n, "after deletion");
+    await ledger.append(signed("0x03"));
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 51_000n, "after deletion");
     assert.equal((await readLedger(path)).filter((entry) => entry.event === "signed").length, 3, "the new file holds them all");
 
     await writeFile(path, "");
-    ledger.append(signed("0x04"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 68_000n, "after being replaced by an empty file");
+    await ledger.append(signed("0x04"));
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 68_000n, "after being replaced by an empty file");
 
     await truncate(path, 0);
-    ledger.sync();
-    ledger.append(signed("0x05"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 85_000n, "after truncation");
+    (await ledger.refresh());
+    await ledger.append(signed("0x05"));
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 85_000n, "after truncation");
 
     // Another process reading the file from scratch sees every payment too.
-    const fresh = new Ledger(path);
-    assert.equal(fresh.sync().committed("USDC", { since: new Date(0) }), 85_000n);
+    const fresh = new FileLedger(path);
+    assert.equal((await fresh.refresh()).committed("USDC", { since: new Date(0) }), 85_000n);
   });
 
   test("a settled payment carried into a replaced file stays settled, and a lock is taken on the new file", async () => {
     const path = await ledgerFile();
-    const ledger = new Ledger(path);
-    ledger.append(signed("0x01"));
-    ledger.append({ ...signed("0x01"), event: "settled", transaction: "0xabc" });
+    const ledger = new FileLedger(path);
+    await ledger.append(signed("0x01"));
+    await ledger.append({ ...signed("0x01"), event: "settled", transaction: "0xabc" });
     await rm(path);
-    await ledger.exclusive(async () => undefined); // used to fail with ENOENT on the stale handle
-    const payment = new Ledger(path).sync().payments.get("0x01");
+    assert.equal(await ledger.reserve({ ...signed("0x02"), event: "signed" }, () => undefined), undefined); // used to fail with ENOENT on the stale handle
+    const payment = (await new FileLedger(path).refresh()).payments.get("0x01");
     assert.equal(payment?.status, "settled");
     assert.equal(payment?.transaction, "0xabc");
   });
 
   test("a torn last line never swallows the next one, and is reported", async () => {
     const path = await ledgerFile();
-    const ledger = new Ledger(path);
-    ledger.append(signed("0x01"));
+    const ledger = new FileLedger(path);
+    await ledger.append(signed("0x01"));
     await appendFile(path, '{"ts":"2026-01-01T00:00:00.000Z","event":"sig');
-    ledger.append(signed("0x02"));
-    assert.equal(ledger.sync().committed("USDC", { session: ledger.session }), 34_000n);
+    await ledger.append(signed("0x02"));
+    assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 34_000n);
     assert.equal(ledger.unreadableLines, 1);
   });
 
   test("the daily window is a rolling 24 hours, never reset at midnight", async () => {
-    const ledger = new Ledger(await ledgerFile());
+    const ledger = new FileLedger(await ledgerFile());
     const at = (iso: string) => ({ ts: iso, session: "s" });
     const line = (nonce: string, iso: string) => `${JSON.stringify({ ...signed(nonce), ...at(iso) })}\n`;
-    await appendFile(ledger.path, line("0x01", "2026-03-01T23:50:00.000Z"));
-    const book = ledger.sync();
+    await appendFile(ledger.location, line("0x01", "2026-03-01T23:50:00.000Z"));
+    const book = (await ledger.refresh());
     assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-02T00:10:00.000Z")) }), 17_000n, "just after midnight UTC");
     assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-02T23:49:00.000Z")) }), 17_000n, "23 h 59 min later");
     assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-03T00:06:00.000Z")) }), 0n, "more than 24 h 15 min later");
   });
 
-  test("two ledgers naming one file differently share its lock and its lines", async () => {
+  test("two ledgers naming one file differently share its lock and its lines: reservations never pass a limit together", async () => {
     const path = await ledgerFile();
-    const a = new Ledger(path);
-    const b = new Ledger(join(path, "..", ".", "ledger.jsonl"));
-    a.append(signed("0x01"));
-    let inside = 0;
-    let most = 0;
-    await Promise.all(
-      [a, b, a, b].map((ledger) =>
-        ledger.exclusive(async () => {
-          most = Math.max(most, ++inside);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          inside--;
-        }),
-      ),
+    const a = new FileLedger(path);
+    const b = new FileLedger(join(path, "..", ".", "ledger.jsonl"));
+    await a.append(signed("0x01"));
+    const total = (book: PaymentBook) => book.committed("USDC", { since: new Date(0) });
+    const refusals = await Promise.all(
+      [a, b, a, b, a, b].map((ledger, i) => ledger.reserve({ ...signed(`0x1${i}`), event: "signed" }, (book) => (total(book) + 17_000n > 51_000n ? "over the limit" : undefined))),
     );
-    assert.equal(most, 1, "never two holders at once");
-    assert.equal(b.sync().committed("USDC", { session: a.session }), 17_000n);
+    assert.equal(refusals.filter((refusal) => refusal === undefined).length, 2, "3 payments of 17 000 fit under 51 000: one was there, two more are reserved");
+    assert.equal(total(await b.refresh()), 51_000n);
+    assert.equal((await readLedger(path)).filter((entry) => entry.event === "signed").length, 3);
+  });
+
+  test("a pause set by another process refuses the reservation itself", async () => {
+    const path = await ledgerFile();
+    const ledger = new FileLedger(path);
+    pause(path, "testing");
+    assert.match((await ledger.reserve({ ...signed("0x01"), event: "signed" }, () => undefined)) ?? "", /payments are paused .*testing/);
+    assert.equal((await readLedger(path)).length, 0);
   });
 });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Address } from "viem";
-import type { LedgerEntry } from "../src/payer/ledger.js";
+import type { LedgerEntry } from "../src/payer/entry.js";
 import { EXPIRY_MARGIN_SECONDS } from "../src/payer/reconcile.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";

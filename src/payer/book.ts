@@ -1,4 +1,4 @@
-import type { LedgerEntry } from "./ledger.js";
+import type { LedgerEntry } from "./entry.js";
 
 /**
  * Where one signed payment stands. "pending": signed, outcome not known yet (in flight, timed

@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { Ledger } from "./ledger.js";
+import type { LedgerStore } from "./store.js";
 import type { PayerCore } from "./payer.js";
 import type { PaidFetch } from "./types.js";
 import type { WalletReader } from "./wallet.js";
@@ -15,7 +15,7 @@ export interface Payer {
   core(): Promise<PayerCore>;
 }
 
-export function createPayer(config: Config, ledger: Ledger, wallet: WalletReader, fetchImpl?: typeof fetch): Payer {
+export function createPayer(config: Config, ledger: LedgerStore, wallet: WalletReader, fetchImpl?: typeof fetch): Payer {
   let loading: Promise<PayerCore> | undefined;
   const core = () => (loading ??= import("./payer.js").then((module) => module.createPayerCore(config, ledger, wallet, fetchImpl)));
   return {

@@ -1,49 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { log } from "../log.js";
 import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./book.js";
+import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
+import { pausedReason, readPause, type PauseState } from "./pause.js";
+import type { LedgerStore } from "./store.js";
 
-/**
- * What happened to one payment, one line each, in order. "released" is written by
- * reconciliation when the chain proves a signed authorization can no longer settle.
- */
-export type LedgerEventKind = "offered" | "refused" | "signed" | "settled" | "failed" | "released";
-
-export interface LedgerEntry {
-  ts: string;
-  event: LedgerEventKind;
-  /** The server process that wrote it: "this session" means this process. */
-  session: string;
-  /** The paying wallet's address. */
-  payer?: string;
-  /** The authenticated client that made the call, when there is one (HTTP with tokens or OAuth). */
-  client?: string;
-  /** One tool call; all its events share it. */
-  call: string;
-  endpoint: string;
-  network: string;
-  asset?: string;
-  assetAddress?: string;
-  /** Base units, as a decimal string (bigint-safe). */
-  amount?: string;
-  /** Human form, e.g. "0.017 USDC". */
-  display?: string;
-  payTo?: string;
-  /** How the payment moves the token: absent for EIP-3009, "permit2" for Permit2 (nonce from its bitmap). */
-  method?: "permit2";
-  nonce?: string;
-  /** Seconds since the epoch, as a decimal string. */
-  validBefore?: string;
-  transaction?: string;
-  reason?: string;
-  /** On "released": how we know it can never settle ("never sent", or the block that proved it). */
-  proof?: string;
-}
-
-export type NewLedgerEntry = Omit<LedgerEntry, "ts" | "session">;
 
 /** How long another process may hold the ledger lock before it is considered dead (ms). */
 const LOCK_STALE_MS = 10_000;
@@ -59,19 +24,22 @@ const HEAD_BYTES = 256;
  * lines never interleave; each write starts on a line boundary (a torn tail left by a crash
  * becomes a line of its own, reported as unreadable, and never swallows the next one); the
  * "signed" line (a payment that may settle) is flushed to disk before its signature leaves.
- * `exclusive` takes a lock file (proper-lockfile) so that "read the state, check the budget,
+ * `reserve` takes a lock file (proper-lockfile) so that "read the state, check the budget,
  * reserve" is atomic across processes. Never holds secrets: entries carry addresses and amounts.
  *
  * What counts as spent never goes down because of the file: if it is deleted, replaced or
  * truncated while we run, the payments we know are written into whatever is there now.
  *
  * File access is synchronous on purpose: each step takes microseconds, while a trip through
- * libuv's thread pool costs far more on the paid-call path (measured by `npm run bench`).
+ * libuv's thread pool costs far more on the paid-call path (measured by `npm run bench`). The one
+ * exception is the flush of a reservation, which waits on the disk: it runs after the lock is
+ * released and is shared (group commit). Every process already sees the line (the page cache is
+ * shared), and calls reserving at the same time wait for one fdatasync together, not one each.
  */
-export class Ledger {
+export class FileLedger implements LedgerStore {
   readonly session = randomUUID();
-  /** Absolute, so every process locks the same lock file. */
-  readonly path: string;
+  /** The file's absolute path, so every process locks the same lock file. */
+  readonly location: string;
   private paymentBook = new PaymentBook();
   private owner?: Owner;
   /** Bytes of the file already folded into the book. */
@@ -82,9 +50,12 @@ export class Ledger {
   private head: Buffer = Buffer.alloc(0);
   private unreadable = 0;
   private mutex: Promise<unknown> = Promise.resolve();
+  /** The fdatasync running now, and the one queued behind it for lines written meanwhile. */
+  private flushing?: Promise<void>;
+  private queuedFlush?: Promise<void>;
 
   constructor(path: string) {
-    this.path = resolve(path);
+    this.location = resolve(path);
   }
 
   /** Every payment of this wallet in the file, as of the last sync. */
@@ -109,12 +80,42 @@ export class Ledger {
     this.paymentBook = new PaymentBook(owner);
   }
 
-  append(entry: NewLedgerEntry): void {
-    this.write([{ ts: new Date().toISOString(), session: this.session, ...entry }], entry.event === "signed");
+  async append(entry: NewLedgerEntry): Promise<void> {
+    this.write([this.stamp(entry)], false);
   }
 
-  /** Reads lines appended since the last sync (by any process) into the book. */
-  sync(): PaymentBook {
+  async refresh(): Promise<PaymentBook> {
+    return this.readNewLines();
+  }
+
+  async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
+    const refusal = await this.exclusive(async () => {
+      // Read under the lock too: a pause set by another process stops this very payment.
+      const pause = readPause(this.location);
+      const refused = pause.paused ? pausedReason(pause) : check(this.readNewLines());
+      if (refused === undefined) this.write([this.stamp(entry)], false);
+      return refused;
+    });
+    if (refusal === undefined) await this.flush();
+    return refusal;
+  }
+
+  async pauseState(): Promise<PauseState> {
+    return readPause(this.location);
+  }
+
+  async close(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private stamp(entry: NewLedgerEntry): LedgerEntry {
+    return { ts: new Date().toISOString(), session: this.session, ...entry };
+  }
+
+  /** Folds the lines appended since the last read (by any process) into the book. */
+  private readNewLines(): PaymentBook {
     const fd = this.current();
     const { size } = fstatSync(fd);
     const text = readRange(fd, this.offset, size);
@@ -127,10 +128,10 @@ export class Ledger {
   }
 
   /** Runs `work` while holding the ledger lock: one holder per machine, then per process. */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.mutex.then(async () => {
       // The bulk of a large file is read before the lock, so the lock is held for the new lines only.
-      this.sync();
+      this.readNewLines();
       const release = await this.lock();
       try {
         return await work();
@@ -153,17 +154,47 @@ export class Ledger {
     if (written !== bytes.length) {
       // Disk full: take our partial line back when nobody wrote after it, so no line is joined to it.
       if (fstatSync(fd).size === before + written) ftruncateSync(fd, before);
-      throw new Error(`the payment ledger ${this.path} could not be written (${written} of ${bytes.length} bytes; disk full?)`);
+      throw new Error(`the payment ledger ${this.location} could not be written (${written} of ${bytes.length} bytes; disk full?)`);
     }
     if (durable) fdatasyncSync(fd);
     // Our own lines count at once (folding is idempotent, so reading them back later changes nothing).
     for (const entry of entries) this.paymentBook.apply(entry);
   }
 
-  /** The handle of the file now at `path`; a file deleted or replaced under us is adopted anew. */
+  /**
+   * Makes every line written so far durable. One fdatasync at a time: a caller arriving while one
+   * runs (its line may have missed it) shares the next one with everyone else arriving meanwhile.
+   */
+  private flush(): Promise<void> {
+    if (!this.flushing) return this.startFlush();
+    this.queuedFlush ??= this.flushing
+      .catch(() => undefined)
+      .then(() => {
+        this.queuedFlush = undefined;
+        return this.startFlush();
+      });
+    return this.queuedFlush;
+  }
+
+  private startFlush(): Promise<void> {
+    const fd = this.current();
+    const run: Promise<void> = new Promise<void>((done, fail) =>
+      fdatasync(fd, (error) => {
+        // A file adopted anew meanwhile was given every known payment with its own flush.
+        if (error && this.fd === fd) fail(new Error(`the payment ledger ${this.location} could not be flushed to disk (${error.code})`));
+        else done();
+      }),
+    ).finally(() => {
+      if (this.flushing === run) this.flushing = undefined;
+    });
+    this.flushing = run;
+    return run;
+  }
+
+  /** The handle of the file now at `location`; a file deleted or replaced under us is adopted anew. */
   private current(): number {
     if (this.fd === undefined) return this.open();
-    const onDisk = statSync(this.path, { throwIfNoEntry: false });
+    const onDisk = statSync(this.location, { throwIfNoEntry: false });
     if (!onDisk) this.adoptNewFile("deleted");
     else if (!sameFile(onDisk, fstatSync(this.fd))) this.adoptNewFile("replaced");
     else if (onDisk.size < this.offset || !readRange(this.fd, 0, this.head.length).equals(this.head)) this.adoptNewFile("truncated");
@@ -171,8 +202,8 @@ export class Ledger {
   }
 
   private open(): number {
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.fd = openSync(this.path, "a+", 0o600);
+    mkdirSync(dirname(this.location), { recursive: true });
+    this.fd = openSync(this.location, "a+", 0o600);
     return this.fd;
   }
 
@@ -201,7 +232,7 @@ export class Ledger {
     this.head = readRange(this.fd!, 0, Math.min(end, HEAD_BYTES));
     if (missing.length > 0) this.write(missing, true);
     log.warn(
-      `the payment ledger ${this.path} was ${what} while this server ran; ${missing.length} line(s) of payments it already knew were written back into it, so nothing is counted as unspent that may have been paid`,
+      `the payment ledger ${this.location} was ${what} while this server ran; ${missing.length} line(s) of payments it already knew were written back into it, so nothing is counted as unspent that may have been paid`,
     );
   }
 
@@ -216,7 +247,7 @@ export class Ledger {
         entry = JSON.parse(line) as LedgerEntry;
       } catch {
         this.unreadable++;
-        log.warn(`the payment ledger ${this.path} has an unreadable line at byte ${start} (a crash mid-write or an edit); it is ignored and shown by get_spending`);
+        log.warn(`the payment ledger ${this.location} has an unreadable line at byte ${start} (a crash mid-write or an edit); it is ignored and shown by get_spending`);
         continue;
       }
       book.apply(entry);
@@ -229,7 +260,7 @@ export class Ledger {
       this.current(); // the file must exist for its real path to be locked, and it must be today's file
       try {
         // The real path: processes naming the file through a symlink still share one lock.
-        return lockfile.lockSync(this.path, { realpath: true, stale: LOCK_STALE_MS });
+        return lockfile.lockSync(this.location, { realpath: true, stale: LOCK_STALE_MS });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOENT") continue; // deleted between the check and the lock: adopt it and retry

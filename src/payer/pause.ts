@@ -30,6 +30,11 @@ export function readPause(ledgerPath: string): PauseState {
   }
 }
 
+/** Why payments are stopped, as a refusal reason. */
+export function pausedReason(state: Extract<PauseState, { paused: true }>): string {
+  return `payments are paused (since ${state.since}): ${state.reason}. A person can resume them with "token-metrics-x402-mcp resume"; no tool can`;
+}
+
 /** Writes the switch atomically (rename), so a reader never sees half a file. */
 export function pause(ledgerPath: string, reason: string): Extract<PauseState, { paused: true }> {
   const file = pauseFileOf(ledgerPath);

@@ -9,10 +9,10 @@ import type { AmountPerAsset, Config } from "../config.js";
 import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
 import { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
-import { readPause } from "./pause.js";
+import { pausedReason } from "./pause.js";
 import { readChallenge, type Offer } from "./challenge.js";
 import { settlementOf, Signer, type ChallengeContext } from "./signer.js";
-import type { Ledger } from "./ledger.js";
+import type { LedgerStore } from "./store.js";
 import { decide, formatAmount, type PolicyContext } from "./policy.js";
 import { releaseExpired } from "./reconcile.js";
 import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "./types.js";
@@ -33,7 +33,7 @@ type Send = () => Promise<Response>;
  * reserve the budget (under the ledger lock), send PAYMENT-SIGNATURE or X-PAYMENT, record each step
  * before moving on. Nothing else signs.
  */
-export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletReader, fetchImpl: typeof fetch = fetch): PayerCore {
+export function createPayerCore(config: Config, ledger: LedgerStore, wallet: WalletReader, fetchImpl: typeof fetch = fetch): PayerCore {
   if (!config.privateKey) throw new Error("createPayer needs TOKEN_METRICS_PRIVATE_KEY");
   const account = privateKeyToAccount(config.privateKey.reveal() as Hex);
   const policy = policyFor(config);
@@ -81,14 +81,10 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
       nonce: signature.nonce,
       validBefore: signature.validBefore,
     };
-    const attempt = () =>
-      ledger.exclusive(async () => {
-        // Read under the lock too: a pause set by another process stops this very payment.
-        const refusal = pausedReason(ledger.path) ?? budgetRefusal(ledger.sync(), asset, amount, limits, ledger.session, client);
-        if (refusal) return { refusal };
-        ledger.append({ ...signed, event: "signed" });
-        return { headers: signature.headers, signed };
-      });
+    const attempt = async () => {
+      const refusal = await ledger.reserve({ ...signed, event: "signed" }, (book) => budgetRefusal(book, asset, amount, limits, ledger.session, client));
+      return refusal === undefined ? { headers: signature.headers, signed } : { refusal };
+    };
     let result = await attempt();
     // Authorizations that expired unsettled (a crash, a lost answer) still hold budget: check
     // them on-chain once (releaseExpired asks the chain only if some are pending) and try again.
@@ -113,29 +109,30 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
     const priceKey = `${request.method} ${request.path}`;
     const call = randomUUID();
     const base = { call, endpoint: request.path, network: config.network, payer: account.address, ...(context.client === undefined ? {} : { client: context.client }) };
-    const refuse = (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
-      ledger.append({ ...base, event: "refused", reason });
+    const refuse = async (reason: string, message = `Payment refused, nothing was signed: ${reason}.`) => {
+      await ledger.append({ ...base, event: "refused", reason });
       log.warn(`refused to pay for ${request.path}: ${reason}`);
       return new ToolFailure(message);
     };
 
     /** Policy, approval, budget, one signature, the paid request, the ledger: one payment per call, ever. */
     const payOnce = async (offers: readonly Offer[], challenge: ChallengeContext, upFront: boolean): Promise<Outcome> => {
-      const stop = pausedReason(ledger.path) ?? breaker.refusal();
-      if (stop) throw refuse(stop);
+      const pause = await ledger.pauseState();
+      const stop = pause.paused ? pausedReason(pause) : breaker.refusal();
+      if (stop) throw await refuse(stop);
       const decision = decide(offers, await policyReady());
-      if (!decision.pay) throw refuse(decision.reason);
+      if (!decision.pay) throw await refuse(decision.reason);
       const { offer, asset, amount } = decision;
       const money = moneyOf(asset, amount, offer);
       if (offer.method === "permit2") {
         const missing = await permit2Shortfall(wallet, asset, account.address, amount);
-        if (missing) throw refuse(missing);
+        if (missing) throw await refuse(missing);
       }
       const threshold = confirmAbove[asset.symbol];
       if (threshold !== undefined && amount > threshold) {
         const question = { endpoint: request.path, price: money.display, threshold: formatAmount(threshold, asset) };
         if (!context.confirm) {
-          throw refuse(
+          throw await refuse(
             `${money.display} is above TOKEN_METRICS_CONFIRM_ABOVE (${question.threshold}) and this client cannot ask you to approve it (no MCP elicitation)`,
             `Payment refused, nothing was signed: ${money.display} is above the approval threshold ${question.threshold} and this MCP client cannot ask you to approve payments. Raise TOKEN_METRICS_CONFIRM_ABOVE (e.g. "${formatAmount(amount, asset)}") to allow such calls.`,
           );
@@ -143,18 +140,18 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         // A person's time to answer is not the API's: the call's time limit waits while they think.
         const resumeDeadline = context.pauseDeadline?.();
         const answer = await context.confirm(question).finally(() => resumeDeadline?.());
-        if (answer === "declined") throw refuse(`declined by the user (${money.display})`);
-        if (answer !== "approved") throw refuse(`the user gave no answer within TOKEN_METRICS_APPROVAL_TIMEOUT_MS (${Math.round(config.approvalTimeoutMs / 1000)} s) to paying ${money.display}`);
+        if (answer === "declined") throw await refuse(`declined by the user (${money.display})`);
+        if (answer !== "approved") throw await refuse(`the user gave no answer within TOKEN_METRICS_APPROVAL_TIMEOUT_MS (${Math.round(config.approvalTimeoutMs / 1000)} s) to paying ${money.display}`);
       }
 
-      if (stopped()) throw refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
-      ledger.append({ ...base, ...money, event: "offered", ...(upFront ? { reason: "known price, paid up front" } : {}) });
+      if (stopped()) throw await refuse("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
+      await ledger.append({ ...base, ...money, event: "offered", ...(upFront ? { reason: "known price, paid up front" } : {}) });
       const reserved = await reserveAndSign(call, request.path, context.client, asset, amount, money, offer, challenge);
-      if ("refusal" in reserved) throw refuse(reserved.refusal!);
+      if ("refusal" in reserved) throw await refuse(reserved.refusal!);
       const { headers: paymentHeaders, signed } = reserved;
       if (stopped()) {
         // Cancelled or timed out (a slow approval) before the signature left: certainly unpaid.
-        ledger.append({ ...signed, event: "released", reason: "never sent: the call was cancelled or timed out first", proof: "never sent" });
+        await ledger.append({ ...signed, event: "released", reason: "never sent: the call was cancelled or timed out first", proof: "never sent" });
         throw new ToolFailure(`The call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before the payment of ${money.display} was sent. Nothing was paid.`);
       }
       await context.progress?.(`signed ${money.display} to ${offer.payTo}`);
@@ -177,7 +174,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         body = await paid.response.arrayBuffer();
       } catch (error) {
         const reason = error instanceof ToolFailure ? error.message : `no complete answer after the payment was sent: ${error instanceof Error ? error.message : String(error)}`;
-        ledger.append({ ...signed, event: "failed", reason });
+        await ledger.append({ ...signed, event: "failed", reason });
         breaker.paidWithoutData();
         throw new ToolFailure(`${reason} ${moneySpent(receipt("may have settled"))} It is not retried automatically.`);
       }
@@ -191,7 +188,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         const again = response.status === 402 ? await readChallenge(response).catch(() => undefined) : undefined;
         const reason = again?.error ?? `HTTP ${response.status} after the payment was sent`;
         // The signature is out: until the chain shows it unused after validBefore it counts as spent.
-        ledger.append({ ...signed, event: "failed", reason });
+        await ledger.append({ ...signed, event: "failed", reason });
         log.warn(`payment of ${money.display} for ${request.path} not accepted: ${reason}`);
         if (response.status !== 402) return { response, attempts: paid.attempts, payment: receipt("may have settled") };
         const expiresIn = `expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until the chain shows it unused`;
@@ -205,7 +202,7 @@ export function createPayerCore(config: Config, ledger: Ledger, wallet: WalletRe
         );
       }
       const transaction = settlement?.transaction ?? "unknown";
-      ledger.append({ ...signed, event: "settled", transaction });
+      await ledger.append({ ...signed, event: "settled", transaction });
       await context.progress?.(`settled, transaction ${transaction}`);
       if (!response.ok) {
         log.warn(`paid ${money.display} for ${request.path}, transaction ${transaction}, but the API answered HTTP ${response.status}`);
@@ -325,14 +322,6 @@ async function permit2Shortfall(wallet: WalletReader, asset: Asset, owner: Addre
   if (allowance === undefined) return `the ${asset.symbol} Permit2 allowance could not be read at TOKEN_METRICS_RPC_URL`;
   if (allowance >= amount) return undefined;
   return `${asset.symbol} is paid through Permit2 and this wallet has not approved Permit2 for it (allowance ${formatAmount(allowance, asset)}, this call needs ${formatAmount(amount, asset)}). Approve it once with "token-metrics-x402-mcp approve-permit2 --asset ${asset.symbol.toLowerCase()} --amount <${asset.symbol} to allow>" (a transaction paying gas in ETH), then call again`;
-}
-
-/** Why payments are stopped by the kill switch (`token-metrics-x402-mcp pause`), if they are. */
-function pausedReason(ledgerPath: string): string | undefined {
-  const state = readPause(ledgerPath);
-  return state.paused
-    ? `payments are paused (since ${state.since}): ${state.reason}. A person can resume them with "token-metrics-x402-mcp resume"; no tool can`
-    : undefined;
 }
 
 /** A redirect could move a paid request to another host: refuse rather than follow. */

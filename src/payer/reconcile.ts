@@ -1,6 +1,6 @@
 import type { Address, Hash, Hex } from "viem";
 import { dailyWindowStart, paymentFields, type PaymentRecord } from "./book.js";
-import type { Ledger } from "./ledger.js";
+import type { LedgerStore } from "./store.js";
 import type { ChainHead, WalletReader } from "./wallet.js";
 
 /**
@@ -21,8 +21,8 @@ const PAGE_SIZE = 25;
  * released without such a proof (by an older version) and found used is counted again.
  * Returns how many payments changed.
  */
-export async function releaseExpired(ledger: Ledger, wallet: WalletReader, authorizer: Address): Promise<number> {
-  const book = ledger.sync();
+export async function releaseExpired(ledger: LedgerStore, wallet: WalletReader, authorizer: Address): Promise<number> {
+  const book = await ledger.refresh();
   const pending = book.select({ status: "pending" });
   const unproven = book.select({ status: "released" }).filter((payment) => !payment.proof);
   if (pending.length === 0 && unproven.length === 0) return 0;
@@ -32,10 +32,10 @@ export async function releaseExpired(ledger: Ledger, wallet: WalletReader, autho
   let changed = 0;
   for (const { payment, used } of verdicts) {
     if (used) {
-      ledger.append({ ...paymentFields(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
+      await ledger.append({ ...paymentFields(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
       changed++;
     } else if (payment.status === "pending") {
-      ledger.append({ ...paymentFields(payment), event: "released", reason: "reconciled: expired and never used on-chain", proof: `block ${head.number} at ${head.timestamp}` });
+      await ledger.append({ ...paymentFields(payment), event: "released", reason: "reconciled: expired and never used on-chain", proof: `block ${head.number} at ${head.timestamp}` });
       changed++;
     }
   }
@@ -64,9 +64,9 @@ export interface ReconcileReport {
  * again); a pending one is resolved once the chain proves it expired. Older resolved payments
  * are not read again, so the time taken follows the recent activity, not the ledger's size.
  */
-export async function reconcile(ledger: Ledger, wallet: WalletReader, authorizer: Address, now = new Date()): Promise<ReconcileReport> {
+export async function reconcile(ledger: LedgerStore, wallet: WalletReader, authorizer: Address, now = new Date()): Promise<ReconcileReport> {
   const resolved = await releaseExpired(ledger, wallet, authorizer);
-  const book = ledger.sync();
+  const book = await ledger.refresh();
   const since = dailyWindowStart(now);
   const payments = book.select().filter((payment) => payment.status === "pending" || payment.signedAt >= since);
   const differences: Difference[] = [];
@@ -77,10 +77,10 @@ export async function reconcile(ledger: Ledger, wallet: WalletReader, authorizer
     if (problem) differences.push({ call: payment.call, endpoint: payment.endpoint, amount: `${payment.amount} ${payment.asset} base units`, problem });
     else matching++;
     if (used && payment.status !== "settled") {
-      ledger.append({ ...paymentFields(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
+      await ledger.append({ ...paymentFields(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
     }
   }
-  return { checked: payments.length, matching, resolved, stillPending: ledger.sync().select({ status: "pending" }).length, differences };
+  return { checked: payments.length, matching, resolved, stillPending: (await ledger.refresh()).select({ status: "pending" }).length, differences };
 }
 
 /** Whether each payment's authorization is used, read at one block, `PAGE_SIZE` reads at a time. */

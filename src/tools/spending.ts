@@ -2,7 +2,6 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
 import { dailyWindowStart, type PaymentBook } from "../payer/book.js";
-import { readPause } from "../payer/pause.js";
 import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";
 import type { Services } from "../server.js";
@@ -95,7 +94,7 @@ export async function walletStatus(services: Services, client?: string) {
     budgets: summary.budgets,
     paused: summary.paused,
     limits: { assets: payer.policy.allowedAssets, maxPerCall: config.maxPerCall, confirmAbove: config.confirmAbove, payees: config.payees ?? "any" },
-    ledger: services.ledger.path,
+    ledger: services.ledger.location,
   };
 }
 
@@ -106,7 +105,7 @@ export async function spendingSummary(services: Services, client?: string) {
   const { formatUnits } = await import("viem");
   const units = (amount: bigint, asset: string) => formatUnits(amount, decimalsOf(asset));
   const mapUnits = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).map(([asset, amount]) => [asset, units(amount, asset)]));
-  const book = await ledger.sync();
+  const book = await ledger.refresh();
   const last24h = dailyWindowStart();
   const assets = payer?.policy.allowedAssets ?? [];
   const committed = (filter: CommittedFilter) =>
@@ -140,9 +139,9 @@ export async function spendingSummary(services: Services, client?: string) {
       daily: budget(payer?.limits.daily ?? {}, { since: last24h }),
       ...(client !== undefined && payer?.limits.perClient[client] ? { client: { name: client, ...budget(payer.limits.perClient[client], { since: last24h, client }) } } : {}),
     },
-    paused: readPause(ledger.path),
+    paused: await ledger.pauseState(),
     ...(ledger.unreadableLines > 0
-      ? { ledgerWarning: `${ledger.unreadableLines} line(s) of ${ledger.path} are unreadable (a crash mid-write or an edit) and were ignored; see the server log` }
+      ? { ledgerWarning: `${ledger.unreadableLines} line(s) of ${ledger.location} are unreadable (a crash mid-write or an edit) and were ignored; see the server log` }
       : {}),
     recent: book
       .select()

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { LedgerEntry } from "../../src/payer/ledger.js";
+import type { LedgerEntry } from "../../src/payer/entry.js";
 
 /** Every line of a ledger file, parsed; an absent file has none. */
 export async function readLedger(path: string): Promise<LedgerEntry[]> {

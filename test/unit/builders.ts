@@ -1,6 +1,6 @@
 import { knownAssets } from "../../src/payer/assets.js";
 import type { Offer } from "../../src/payer/challenge.js";
-import type { LedgerEntry } from "../../src/payer/ledger.js";
+import type { LedgerEntry } from "../../src/payer/entry.js";
 import type { PolicyContext } from "../../src/payer/policy.js";
 
 export const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";

@@ -1,0 +1,35 @@
+import type { PaymentBook, Owner } from "./book.js";
+import type { NewLedgerEntry } from "./entry.js";
+import type { PauseState } from "./pause.js";
+
+/**
+ * Where payment events are kept and shared: a JSONL file for the processes of one machine
+ * (ledger.ts), or PostgreSQL for replicas on several. Both fold the same events into the same
+ * PaymentBook, so the money rules (budgets, reconcile, reports) do not know which store they use.
+ */
+export interface LedgerStore {
+  /** This server process: what "this session" means in budgets and reports. */
+  readonly session: string;
+  /** Where the events live, for people: a file path, or a database URL without its password. */
+  readonly location: string;
+  /** Every payment of the owning wallet, as of the last refresh (no I/O). */
+  readonly book: PaymentBook;
+  /** Events that could not be read (a torn line, an edit): reported, never silently dropped. */
+  readonly unreadableLines: number;
+  /** Counts only this wallet's payments on this network from now on (others may share the store). */
+  ownedBy(owner: Owner): void;
+  /** Reads what any process wrote since the last refresh into the book. */
+  refresh(): Promise<PaymentBook>;
+  /** Records one event; its own book counts it at once. */
+  append(entry: NewLedgerEntry): Promise<void>;
+  /**
+   * The one step that commits money: atomically for every process sharing the store, refreshes,
+   * refuses when payments are paused or `check` finds a reason on the fresh book, and otherwise
+   * records the "signed" `entry` durably. Resolves to the refusal, or undefined once the entry is
+   * durable (only then may its signature leave the process).
+   */
+  reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined>;
+  /** The kill switch that every process sharing this store reads before each payment. */
+  pauseState(): Promise<PauseState>;
+  close(): Promise<void>;
+}
