@@ -4,7 +4,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { CHAIN_ID_OF, networkNamed } from "../payer/assets.js";
 import { readChallenge } from "../payer/challenge.js";
-import { contractsUnread, policyFor, withContractFacts } from "../payer/payer.js";
+import { contractsUnread, policyFor, withContractFacts } from "../payer/rules.js";
 import { decide, formatAmount } from "../payer/policy.js";
 import { WalletReader } from "../payer/wallet.js";
 

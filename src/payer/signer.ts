@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { x402Client, x402HTTPClient } from "@x402/core/client";
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
@@ -16,6 +17,11 @@ export interface Signature {
   nonce: string;
   /** Seconds since the epoch after which it can never settle (validBefore, or Permit2's deadline). */
   validBefore: string;
+  /**
+   * The payment-identifier sent with it, when the server declared that extension (v2): the key by
+   * which the server answers this payment sent again without charging again.
+   */
+  paymentId?: string;
 }
 
 /** What of a challenge is echoed in the payment (v2): its resource and its extensions. */
@@ -66,10 +72,10 @@ export class Signer {
   }
 
   private async signNow(offer: Offer, context: ChallengeContext): Promise<Signature> {
-    const extensions = withoutSponsoredApprovals(context.extensions);
+    const { extensions, paymentId } = withPaymentId(withoutSponsoredApprovals(context.extensions));
     const challenge = { x402Version: offer.x402Version, accepts: [offer.requirement], resource: context.resource, extensions } as unknown as PaymentRequired;
     const payload = await this.client.createPaymentPayload(challenge);
-    return { offer, headers: this.http.encodePaymentSignatureHeader(payload), method: offer.method, ...windowOf(payload) };
+    return { offer, headers: this.http.encodePaymentSignatureHeader(payload), method: offer.method, ...windowOf(payload), ...(paymentId ? { paymentId } : {}) };
   }
 }
 
@@ -83,6 +89,20 @@ const SPONSORED_APPROVALS = ["eip2612GasSponsoring", "erc20ApprovalGasSponsoring
 function withoutSponsoredApprovals(extensions: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!extensions) return undefined;
   return Object.fromEntries(Object.entries(extensions).filter(([key]) => !SPONSORED_APPROVALS.includes(key)));
+}
+
+/**
+ * The `payment-identifier` extension (x402 v2): where the server declares it, the echo carries a
+ * fresh id for this payment (16 to 128 of [A-Za-z0-9_-], as @x402/extensions validates it). Written
+ * here rather than imported: that package would add about 15 MB of unrelated extensions (SIWE,
+ * Bazaar) to what users install, for these few lines; the sandbox checks ours with its validator.
+ */
+export const PAYMENT_IDENTIFIER = "payment-identifier";
+function withPaymentId(extensions: Record<string, unknown> | undefined): { extensions?: Record<string, unknown>; paymentId?: string } {
+  const declared = extensions?.[PAYMENT_IDENTIFIER] as { info?: Record<string, unknown> } | undefined;
+  if (!extensions || typeof declared !== "object" || declared === null) return { extensions };
+  const paymentId = `pay_${randomBytes(16).toString("hex")}`;
+  return { extensions: { ...extensions, [PAYMENT_IDENTIFIER]: { ...declared, info: { ...declared.info, id: paymentId } } }, paymentId };
 }
 
 /** The whole offer (domain, window, version included): a signature is only reused for exactly what it signed. */
