@@ -2,6 +2,8 @@ import type { FacilitatorClient, RouteConfig, RoutesConfig } from "@x402/core/se
 import type { Network } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
 import { paymentMiddleware, x402ResourceServer } from "@x402/express";
+import { decodePaymentResponseHeader, decodePaymentSignatureHeader } from "@x402/core/http";
+import { PAYMENT_IDENTIFIER, declarePaymentIdentifierExtension, extractPaymentIdentifier } from "@x402/extensions/payment-identifier";
 import type { RequestHandler } from "express";
 import type { Address } from "viem";
 import type { SandboxToken } from "./chain.js";
@@ -44,13 +46,41 @@ export function createPaymentGateV2(options: PaymentGateV2Options): RequestHandl
           tmai: offer(options.tmai, tmaiPrice(usd, options.tmai.decimals)),
         };
         const accepts = first === "usdc" ? [offers.usdc, offers.tmai] : [offers.tmai, offers.usdc];
-        return [route, { accepts, mimeType: "application/json" }];
+        return [route, { accepts, mimeType: "application/json", extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension() } }];
       }),
     );
-  return gateByPaymentToken({
-    usdc: paymentMiddleware(routesPreferring("usdc"), server),
-    tmai: paymentMiddleware(routesPreferring("tmai"), server),
-  });
+  return answerEachPaymentIdOnce(
+    gateByPaymentToken({
+      usdc: paymentMiddleware(routesPreferring("usdc"), server),
+      tmai: paymentMiddleware(routesPreferring("tmai"), server),
+    }),
+  );
+}
+
+/**
+ * The payment-identifier extension's purpose, as a server may implement it: a payment sent again
+ * with an id whose payment already settled is answered with the data and the original settlement,
+ * without settling (or charging) again. The id is read with the extension's own validator.
+ */
+function answerEachPaymentIdOnce(gate: RequestHandler): RequestHandler {
+  const settlements = new Map<string, string>();
+  return (req, res, next) => {
+    const header = req.header("payment-signature");
+    const id = header ? extractPaymentIdentifier(decodePaymentSignatureHeader(header)) : null;
+    if (!id) return gate(req, res, next);
+    const settled = settlements.get(id);
+    if (settled) {
+      res.setHeader("PAYMENT-RESPONSE", settled);
+      return next();
+    }
+    // Remembered when the middleware reports a settlement, before the answer goes out (it may be lost).
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = ((name: string, value: Parameters<typeof setHeader>[1]) => {
+      if (name.toLowerCase() === "payment-response" && typeof value === "string" && decodePaymentResponseHeader(value).success) settlements.set(id, value);
+      return setHeader(name, value);
+    }) as typeof res.setHeader;
+    return gate(req, res, next);
+  };
 }
 
 /**

@@ -21,14 +21,22 @@ export interface RecordedRequest {
   hasX402Header: boolean;
   /** An x402 payment was sent (`X-PAYMENT` in v1, `PAYMENT-SIGNATURE` in v2). */
   hasPaymentHeader: boolean;
+  /** That header as sent (a signed authorization for the sandbox's own chain), for tests to decode. */
+  payment?: string;
   /** The `x-payment-token` header (usdc | tmai), if sent. */
   paymentToken?: string;
   /** Status of the response; 0 until its headers are written. */
   status: number;
 }
 
-/** One scripted answer replacing the normal handling of the next request. */
-export interface Fault {
+/**
+ * One scripted answer replacing the normal handling of the next request, or `loseAnswer`: the
+ * request is handled (a payment with it settles) and the connection closes instead of answering,
+ * as when a network drops the response.
+ */
+export type Fault = StatusFault | { loseAnswer: true };
+
+interface StatusFault {
   status: number;
   /** Sent as the Retry-After header. */
   retryAfterSeconds?: number;
@@ -98,6 +106,7 @@ function recordRequests(recorder: ApiRecorder): RequestHandler {
       hasApiKey: Boolean(req.header("x-api-key")),
       hasX402Header: isX402(req),
       hasPaymentHeader: req.header("x-payment") !== undefined || req.header("payment-signature") !== undefined,
+      payment: req.header("payment-signature") ?? req.header("x-payment"),
       paymentToken: req.header("x-payment-token"),
       status: 0,
     };
@@ -117,6 +126,14 @@ function serveFaults(recorder: ApiRecorder): RequestHandler {
   return (_req, res, next) => {
     const fault = recorder.faults.shift();
     if (!fault) return next();
+    if ("loseAnswer" in fault) {
+      // The moment headers would go out is after settlement (the x402 middleware settles first).
+      res.writeHead = function (this: Response) {
+        this.socket?.destroy();
+        return this;
+      } as typeof res.writeHead;
+      return next();
+    }
     const answer = (): void => {
       if (fault.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(fault.retryAfterSeconds));
       res.status(fault.status);

@@ -12,6 +12,8 @@ import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Address, Hash } from "viem";
+import { decodePaymentSignatureHeader } from "@x402/core/http";
+import { extractPaymentIdentifier } from "@x402/extensions/payment-identifier";
 import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
@@ -56,6 +58,37 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       assert.ok(!(await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 2 } })).isError);
       assert.equal(sandbox.api.requests.length - requests, 1, "one round trip at a known price");
       assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["offered", "signed", "settled", "offered", "signed", "settled"]);
+    } finally {
+      await close();
+    }
+  });
+
+  test("a payment whose answer was lost is sent again, unchanged, by the next identical call (payment-identifier): paid once, data the second time", async () => {
+    const ledger = newLedger();
+    const { client, close } = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger });
+    const call = () => client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 7 } });
+    try {
+      assert.ok(!(await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } })).isError, "learns the price");
+      const before = await balance(sandbox.chain.usdc, payer());
+      const sent = sandbox.api.requests.length;
+      sandbox.api.injectFaults([{ loseAnswer: true }]);
+      const lost = await call();
+      assert.equal(lost.isError, true);
+      assert.match(textOf(lost), /was sent and may have settled/);
+      const again = await call();
+      assert.ok(!again.isError, textOf(again));
+      const payment = (again.structuredContent as { payment: { status: string; transaction: Hash } }).payment;
+      assert.equal(payment.status, "settled");
+      assert.equal((await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
+      assert.equal(before - (await balance(sandbox.chain.usdc, payer())), USDC_PRICE, "paid once for both calls");
+
+      const payments = sandbox.api.requests.slice(sent).map((request) => request.payment);
+      assert.equal(payments.length, 2, "one request per call, both paid");
+      const ids = payments.map((header) => extractPaymentIdentifier(decodePaymentSignatureHeader(header!)));
+      assert.ok(ids[0] && ids[0] === ids[1], `the same valid payment id both times: ${ids.join(", ")}`);
+      assert.equal(payments[0], payments[1], "the same signed payment, not a second one");
+      const events = (await readLedger(ledger)).map((entry) => entry.event);
+      assert.deepEqual(events.slice(3), ["offered", "signed", "failed", "settled"]);
     } finally {
       await close();
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, realpathSync, statSync, writeSync, type Stats } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
@@ -44,8 +44,9 @@ export class FileLedger implements LedgerStore {
   private owner?: Owner;
   /** Bytes of the file already folded into the book. */
   private offset = 0;
-  /** Read and append handle of the file as we last knew it. */
+  /** Read and append handle of the file as we last knew it, and that file's real path. */
   private fd?: number;
+  private realPath?: string;
   /** The file's first bytes as we read them: rewritten in place (same inode), they differ. */
   private head: Buffer = Buffer.alloc(0);
   private unreadable = 0;
@@ -204,6 +205,9 @@ export class FileLedger implements LedgerStore {
   private open(): number {
     mkdirSync(dirname(this.location), { recursive: true });
     this.fd = openSync(this.location, "a+", 0o600);
+    // The lock is taken on the real path, so processes naming the file through a symlink share it;
+    // resolved once per file opened rather than on every lock.
+    this.realPath = realpathSync(this.location);
     return this.fd;
   }
 
@@ -259,8 +263,7 @@ export class FileLedger implements LedgerStore {
     for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
       this.current(); // the file must exist for its real path to be locked, and it must be today's file
       try {
-        // The real path: processes naming the file through a symlink still share one lock.
-        return lockfile.lockSync(this.location, { realpath: true, stale: LOCK_STALE_MS });
+        return lockfile.lockSync(this.realPath!, { realpath: false, stale: LOCK_STALE_MS });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOENT") continue; // deleted between the check and the lock: adopt it and retry
