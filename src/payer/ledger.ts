@@ -39,11 +39,16 @@ export interface LedgerEntry {
   validBefore?: string;
   transaction?: string;
   reason?: string;
+  /** On "refused": a short fixed name for the reason (metrics count refusals by it), when the writer gives one. */
+  code?: string;
   /** On "released": how we know it can never settle ("never sent", or the block that proved it). */
   proof?: string;
 }
 
 export type NewLedgerEntry = Omit<LedgerEntry, "ts" | "session">;
+
+/** Told of each entry this process appends, once it is written (metrics, the low-balance check). */
+export type LedgerObserver = (entry: LedgerEntry) => void;
 
 /** How long another process may hold the ledger lock before it is considered dead (ms). */
 const LOCK_STALE_MS = 10_000;
@@ -82,6 +87,7 @@ export class Ledger {
   private head: Buffer = Buffer.alloc(0);
   private unreadable = 0;
   private mutex: Promise<unknown> = Promise.resolve();
+  private readonly observers = new Set<LedgerObserver>();
 
   constructor(path: string) {
     this.path = resolve(path);
@@ -110,7 +116,26 @@ export class Ledger {
   }
 
   append(entry: NewLedgerEntry): void {
-    this.write([{ ts: new Date().toISOString(), session: this.session, ...entry }], entry.event === "signed");
+    const line: LedgerEntry = { ts: new Date().toISOString(), session: this.session, ...entry };
+    this.write([line], entry.event === "signed");
+    this.notify(line);
+  }
+
+  /** Adds an observer of the entries this process appends; returns its removal. */
+  observe(observer: LedgerObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** The entry is already on disk: an observer's failure is logged, never turned into a failed payment. */
+  private notify(entry: LedgerEntry): void {
+    for (const observer of this.observers) {
+      try {
+        observer(entry);
+      } catch (error) {
+        log.error(`a ledger observer failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   /** Reads lines appended since the last sync (by any process) into the book. */
