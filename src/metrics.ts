@@ -110,6 +110,7 @@ export function createMetrics(services: Services): ServerMetrics {
     const budgets = payer ? await budgetStanding(services) : undefined;
     const clientBudgets = core ? await Promise.all(Object.keys(core.limits.perClient).map(async (name) => (await budgetStanding(services, name)).client)) : [];
     const readings = payer ? await within(BALANCE_TIMEOUT_MS, readBalances(payer, wallet)) : undefined;
+    if (readings) await services.lowBalance?.check(readings);
 
     cacheLookups.reset();
     cacheLookups.inc({ result: "hit" }, client.cache.lookups.hits);

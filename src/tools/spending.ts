@@ -83,6 +83,7 @@ export async function walletStatus(services: Services, client?: string) {
   const payer = await services.payer.core();
   const summary = await spendingSummary(services, client);
   const balances = await readBalances(services.payer, wallet).catch((error: unknown) => `unavailable: ${chainReadFailure(error)}`);
+  const lowBalance = typeof balances === "string" ? undefined : await services.lowBalance?.check(balances);
   return {
     mode: "x402",
     // Who is asking, over authenticated HTTP: what a per-client limit would be kept for.
@@ -90,6 +91,7 @@ export async function walletStatus(services: Services, client?: string) {
     address: payer.account.address,
     network: config.network,
     balances,
+    ...(lowBalance ? { lowBalance } : {}),
     spentThisSession: summary.spentThisSession,
     spentLast24h: summary.spentLast24h,
     budgets: summary.budgets,
