@@ -33,6 +33,8 @@ export interface Config {
   sessionBudget: AmountPerAsset;
   dailyBudget: AmountPerAsset;
   confirmAbove: AmountPerAsset;
+  /** Below this wallet balance, per asset, the server warns once (TOKEN_METRICS_LOW_BALANCE). */
+  lowBalance: AmountPerAsset;
   /** How long a person may take to approve a payment (ms); not counted in `timeoutMs`. */
   approvalTimeoutMs: number;
   /** Daily budgets of authenticated clients, by client name. */
@@ -195,6 +197,10 @@ const envSchema = z.object({
     "2 USDC",
   ),
   TOKEN_METRICS_CONFIRM_ABOVE: about(amountList.default({}), "Ask the user before paying more than this per call."),
+  TOKEN_METRICS_LOW_BALANCE: about(
+    amountList.default({}),
+    'Warn (log, tool results, get_wallet_status) when the wallet holds less than this, e.g. "5 USDC, 200 TMAI"; read after payments.',
+  ),
   TOKEN_METRICS_APPROVAL_TIMEOUT_MS: about(
     z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
     "How long a person may take to approve a payment; not counted in TOKEN_METRICS_TIMEOUT_MS.",
@@ -424,6 +430,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     sessionBudget: e.TOKEN_METRICS_SESSION_BUDGET,
     dailyBudget: e.TOKEN_METRICS_DAILY_BUDGET,
     confirmAbove: e.TOKEN_METRICS_CONFIRM_ABOVE,
+    lowBalance: e.TOKEN_METRICS_LOW_BALANCE,
     approvalTimeoutMs: e.TOKEN_METRICS_APPROVAL_TIMEOUT_MS,
     clientBudgets: e.TOKEN_METRICS_CLIENT_BUDGETS,
     breaker: { failures: e.TOKEN_METRICS_BREAKER_FAILURES, cooldownMs: e.TOKEN_METRICS_BREAKER_COOLDOWN_S * 1000 },

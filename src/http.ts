@@ -8,6 +8,7 @@ import { authenticate, MCP_PATH, serveResourceMetadata } from "./auth/middleware
 import type { HttpConfig } from "./config.js";
 import { DASHBOARD_PATH, serveDashboard } from "./dashboard.js";
 import { log } from "./log.js";
+import { createMetrics, METRICS_PATH } from "./metrics.js";
 import { createServer, SERVER_NAME, SERVER_VERSION, type Services } from "./server.js";
 
 /** Largest JSON-RPC body accepted: a tool call's arguments are a few hundred bytes. */
@@ -23,7 +24,7 @@ export interface HttpServer {
  * Serves MCP over Streamable HTTP at `/mcp`, statelessly: each POST gets its own McpServer and
  * transport, all built on the one `services`, so every client shares one payer, one ledger and
  * one set of budgets. `GET /health` answers for load balancers and scripts, `GET /dashboard` shows
- * the spending view to an operator. Every other answer is JSON, errors included: no HTML page,
+ * the spending view to an operator, `GET /metrics` feeds Prometheus. Every other answer is JSON, errors included: no HTML page,
  * stack trace or file path, whatever NODE_ENV says.
  */
 export async function startHttpServer(services: Services, http: HttpConfig): Promise<HttpServer> {
@@ -41,6 +42,9 @@ export async function startHttpServer(services: Services, http: HttpConfig): Pro
   app.post(MCP_PATH, auth, express.json({ limit: BODY_LIMIT }), (req, res) => handleMcpPost(services, req, res));
   // The spending view with the caller's figures in it (HTML, the one answer that is not JSON).
   app.get(DASHBOARD_PATH, auth, serveDashboard(services));
+  // Spending, budgets and balances: for whoever may call /mcp, no one else.
+  const metrics = createMetrics(services);
+  app.get(METRICS_PATH, auth, metrics.serve);
   // Stateless: there is no session to stream to (GET) or to end (DELETE).
   app.all(MCP_PATH, (_req, res) => {
     res.status(405).set("Allow", "POST").json(rpcError(-32000, "Method not allowed: this server is stateless, use POST."));
@@ -59,6 +63,7 @@ export async function startHttpServer(services: Services, http: HttpConfig): Pro
     url: `http://${host}:${port}${MCP_PATH}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        metrics.close();
         listener.close((error) => (error ? reject(error) : resolve()));
         // Clients keep connections alive; without this close() would wait for them.
         listener.closeAllConnections();

@@ -4,13 +4,14 @@ import { endpointsIn } from "./catalog/index.js";
 import type { Config } from "./config.js";
 import { FileLedger } from "./payer/ledger.js";
 import type { LedgerStore } from "./payer/store.js";
+import { LowBalanceMonitor } from "./low-balance.js";
 import { createPayer, type Payer } from "./payer/index.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 import { registerPrompts } from "./prompts.js";
 import { WalletReader } from "./payer/wallet.js";
 import { registerCatalogTools } from "./tools/register.js";
 import { forwardLogs } from "./tools/session-log.js";
-import { registerSpendingTools } from "./tools/spending.js";
+import { readBalances, registerSpendingTools } from "./tools/spending.js";
 import { registerToolsetsResource } from "./tools/toolsets-resource.js";
 import { registerViewResources } from "./tools/views.js";
 
@@ -27,6 +28,8 @@ export interface Services {
   ledger: LedgerStore;
   wallet: WalletReader;
   payer?: Payer;
+  /** Set with a wallet and TOKEN_METRICS_LOW_BALANCE. */
+  lowBalance?: LowBalanceMonitor;
   /** An invalid configuration, reported by every tool call so the handshake still works. */
   configProblem?: string;
 }
@@ -37,7 +40,9 @@ export function createServices(config: Config, options: { fetch?: typeof fetch; 
   // An API key wins when both are set: it is already paid for, so no wallet money is spent.
   const payer = config.privateKey && !config.apiKey ? createPayer(config, ledger, wallet, options.fetch) : undefined;
   const client = new TokenMetricsClient(config, payer?.fetch, options.fetch);
-  return { config, client, ledger, wallet, payer, configProblem: options.configProblem };
+  const lowBalance = payer && Object.keys(config.lowBalance).length > 0 ? new LowBalanceMonitor(config.lowBalance, () => readBalances(payer, wallet)) : undefined;
+  if (lowBalance) ledger.observe(lowBalance.observe);
+  return { config, client, ledger, wallet, payer, lowBalance, configProblem: options.configProblem };
 }
 
 const INSTRUCTIONS = `Token Metrics crypto intelligence: prices, AI grades, trading signals, market metrics, research and indices.

@@ -18,6 +18,7 @@ describe("configuration", () => {
     assert.deepEqual(config.toolsets, TOOLSET_NAMES);
     assert.deepEqual(config.assets, ["USDC"]);
     assert.deepEqual(config.maxPerCall, { USDC: "0.1" });
+    assert.deepEqual(config.lowBalance, {}, "no low-balance warning unless asked");
     assert.equal(config.timeoutMs, 30_000);
     assert.equal(config.apiKey, undefined);
     assert.match(config.ledgerPath, /ledger\.jsonl$/);
@@ -37,6 +38,7 @@ describe("configuration", () => {
     ["TOKEN_METRICS_TOOLSETS", "grades,nonsense", /TOKEN_METRICS_TOOLSETS: unknown toolset "nonsense"/],
     ["TOKEN_METRICS_MAX_PER_CALL", "5 dollars", /TOKEN_METRICS_MAX_PER_CALL: "5 dollars" is not/],
     ["TOKEN_METRICS_MAX_PER_CALL", "0.0000001 USDC", /more decimals than USDC/],
+    ["TOKEN_METRICS_LOW_BALANCE", "5", /TOKEN_METRICS_LOW_BALANCE: "5" is not/],
     ["TOKEN_METRICS_ASSETS", "usdc,doge", /TOKEN_METRICS_ASSETS: unknown asset "DOGE"/],
     ["TOKEN_METRICS_PAYEES", "0x12", /TOKEN_METRICS_PAYEES/],
     ["TOKEN_METRICS_CACHE_TTL", "-4", /TOKEN_METRICS_CACHE_TTL/],
@@ -76,10 +78,11 @@ describe("configuration", () => {
 
   test("amount lists, toolsets and flags", () => {
     const config = loadConfig(
-      { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 30 TMAI", TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_TOOLSETS: "grades" },
+      { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 30 TMAI", TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_TOOLSETS: "grades", TOKEN_METRICS_LOW_BALANCE: "5 usdc, 200 TMAI" },
       ["--toolsets", "signals,indices", "--network", "base"],
     );
     assert.deepEqual(config.maxPerCall, { USDC: "0.05", TMAI: "1.5" });
+    assert.deepEqual(config.lowBalance, { USDC: "5", TMAI: "200" });
     assert.deepEqual(config.assets, ["TMAI", "USDC"]);
     assert.deepEqual(config.toolsets, ["signals", "indices"]);
     assert.equal(config.network, "base");

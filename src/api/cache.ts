@@ -15,19 +15,27 @@ interface Entry extends CachedAnswer {
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  /** Lookups answered from here and not (absent or expired), since start: read by /metrics. */
+  readonly lookups = { hits: 0, misses: 0 };
 
   constructor(private readonly maxBytes: number) {}
 
   get(key: string): CachedAnswer | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    if (!entry) return this.miss();
     this.entries.delete(key);
     if (entry.expires <= Date.now()) {
       this.bytes -= entry.bytes;
-      return undefined;
+      return this.miss();
     }
     this.entries.set(key, entry); // most recently used goes last
+    this.lookups.hits++;
     return entry;
+  }
+
+  private miss(): undefined {
+    this.lookups.misses++;
+    return undefined;
   }
 
   set(key: string, body: unknown, bytes: number, ttlMs: number): void {

@@ -3,7 +3,7 @@ import { ToolFailure } from "../api/errors.js";
 import type { Asset, AssetSymbol } from "./assets.js";
 import type { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
-import { moneyOf, type Money, type PaidCallRecord, type SignedEntry } from "./call-record.js";
+import { moneyOf, type Money, type PaidCallRecord, type RefusalCode, type SignedEntry } from "./call-record.js";
 import { readChallenge, type Offer } from "./challenge.js";
 import type { Exchange } from "./exchange.js";
 import { pausedReason } from "./pause.js";
@@ -58,26 +58,28 @@ export type AttemptResult =
  */
 export async function payAttempt(parts: PayerParts, call: AttemptCall, offers: readonly Offer[], challenge: ChallengeContext, knownPrice: boolean): Promise<AttemptResult> {
   const { record } = call;
-  const refused = async (reason: string, message?: string): Promise<AttemptResult> => ({ kind: "refused", failure: await record.refused(reason, message) });
+  const refused = async (code: RefusalCode, reason: string, message?: string): Promise<AttemptResult> => ({ kind: "refused", failure: await record.refused(code, reason, message) });
 
   const pause = await parts.ledger.pauseState();
-  const stop = pause.paused ? pausedReason(pause) : parts.breaker.refusal();
-  if (stop) return refused(stop);
+  if (pause.paused) return refused("paused", pausedReason(pause));
+  const broken = parts.breaker.refusal();
+  if (broken) return refused("breaker", broken);
   const decision = decide(offers, await parts.policy());
-  if (!decision.pay) return refused(decision.reason);
+  if (!decision.pay) return refused("policy", decision.reason);
   const { offer, asset, amount } = decision;
   const money = moneyOf(asset, amount, offer);
   if (offer.method === "permit2") {
     const missing = await permit2Shortfall(parts.wallet, asset, parts.payer, amount);
-    if (missing) return refused(missing);
+    if (missing) return refused("permit2", missing);
   }
   const approval = await approve(parts, call, money);
-  if (approval) return refused(...approval);
-  if (call.stopped()) return refused("the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
+  if (approval) return refused("approval", ...approval);
+  if (call.stopped()) return refused("cancelled", "the call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before paying");
 
   await record.offered(money, knownPrice);
   const reserved = await signAndReserve(parts, call, money, offer, challenge);
-  if ("refusal" in reserved) return refused(reserved.refusal);
+  // Refused under the ledger lock: by a budget, or by a pause set meanwhile by another process.
+  if ("refusal" in reserved) return refused((await parts.ledger.pauseState()).paused ? "paused" : "budget", reserved.refusal);
   const { signature, signed } = reserved;
   if (call.stopped()) return { kind: "never sent", failure: await record.neverSent(signed, money) };
   await call.context.progress?.(`signed ${money.display} to ${offer.payTo}`);
@@ -90,7 +92,7 @@ export async function payAttempt(parts: PayerParts, call: AttemptCall, offers: r
  */
 export async function resendUnanswered(parts: PayerParts, call: AttemptCall, payment: SentPayment): Promise<AttemptResult> {
   const pause = await parts.ledger.pauseState();
-  if (pause.paused) return { kind: "refused", failure: await call.record.refused(pausedReason(pause)) };
+  if (pause.paused) return { kind: "refused", failure: await call.record.refused("paused", pausedReason(pause)) };
   await call.context.progress?.(`sending again the payment of ${payment.money.display} whose answer was lost (payment id ${payment.signature.paymentId})`);
   return sendAndRecord(parts, call, payment, false);
 }

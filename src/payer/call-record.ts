@@ -23,6 +23,9 @@ export function moneyOf(asset: Asset, amount: bigint, offer: Offer): Money {
   return { asset, amount, payTo: offer.payTo, display: formatAmount(amount, asset) };
 }
 
+/** Why a payment was refused, in one word (the ledger's `code`, by which metrics count refusals). */
+export type RefusalCode = "paused" | "breaker" | "policy" | "permit2" | "approval" | "cancelled" | "budget";
+
 export type SignedEntry = NewLedgerEntry & { event: "signed"; nonce: string; validBefore: string };
 
 /**
@@ -48,8 +51,8 @@ export class PaidCallRecord {
   }
 
   /** Nothing was signed: a refusal line, a warning, and the failure the tool returns. */
-  async refused(reason: string, message = `Payment refused, nothing was signed: ${reason}.`): Promise<ToolFailure> {
-    await this.ledger.append({ ...this.base, event: "refused", reason });
+  async refused(code: RefusalCode, reason: string, message = `Payment refused, nothing was signed: ${reason}.`): Promise<ToolFailure> {
+    await this.ledger.append({ ...this.base, event: "refused", code, reason });
     log.warn(`refused to pay for ${this.who.endpoint}: ${reason}`);
     return new ToolFailure(message);
   }

@@ -31,6 +31,8 @@ export interface LedgerEntry {
   validBefore?: string;
   transaction?: string;
   reason?: string;
+  /** On "refused": a short fixed name for the reason (metrics count refusals by it), when the writer gives one. */
+  code?: string;
   /** On "released": how we know it can never settle ("never sent", or the block that proved it). */
   proof?: string;
 }

@@ -7,7 +7,7 @@ import { log } from "../log.js";
 import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./book.js";
 import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
 import { pausedReason, readPause, type PauseState } from "./pause.js";
-import type { LedgerStore } from "./store.js";
+import { LedgerObservers, type LedgerObserver, type LedgerStore } from "./store.js";
 
 
 /** How long another process may hold the ledger lock before it is considered dead (ms). */
@@ -54,6 +54,7 @@ export class FileLedger implements LedgerStore {
   /** The fdatasync running now, and the one queued behind it for lines written meanwhile. */
   private flushing?: Promise<void>;
   private queuedFlush?: Promise<void>;
+  private readonly observers = new LedgerObservers();
 
   constructor(path: string) {
     this.location = resolve(path);
@@ -82,7 +83,13 @@ export class FileLedger implements LedgerStore {
   }
 
   async append(entry: NewLedgerEntry): Promise<void> {
-    this.write([this.stamp(entry)], false);
+    const line = this.stamp(entry);
+    this.write([line], false);
+    this.observers.notify(line);
+  }
+
+  observe(observer: LedgerObserver): () => void {
+    return this.observers.add(observer);
   }
 
   async refresh(): Promise<PaymentBook> {
@@ -90,14 +97,18 @@ export class FileLedger implements LedgerStore {
   }
 
   async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
+    const line = this.stamp(entry);
     const refusal = await this.exclusive(async () => {
       // Read under the lock too: a pause set by another process stops this very payment.
       const pause = readPause(this.location);
       const refused = pause.paused ? pausedReason(pause) : check(this.readNewLines());
-      if (refused === undefined) this.write([this.stamp(entry)], false);
+      if (refused === undefined) this.write([line], false);
       return refused;
     });
-    if (refusal === undefined) await this.flush();
+    if (refusal === undefined) {
+      await this.flush();
+      this.observers.notify(line);
+    }
     return refusal;
   }
 

@@ -1,5 +1,6 @@
 import type { PaymentBook, Owner } from "./book.js";
-import type { NewLedgerEntry } from "./entry.js";
+import { log } from "../log.js";
+import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
 import type { PauseState } from "./pause.js";
 
 /**
@@ -29,7 +30,32 @@ export interface LedgerStore {
    * durable (only then may its signature leave the process).
    */
   reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined>;
+  /** Adds an observer of the entries this process writes (once written); returns its removal. */
+  observe(observer: LedgerObserver): () => void;
   /** The kill switch that every process sharing this store reads before each payment. */
   pauseState(): Promise<PauseState>;
   close(): Promise<void>;
+}
+
+/** Told of each entry this process writes, once it is written (metrics, the low-balance check). */
+export type LedgerObserver = (entry: LedgerEntry) => void;
+
+/** The observers of one store. An observer's failure is logged, never turned into a failed payment. */
+export class LedgerObservers {
+  private readonly observers = new Set<LedgerObserver>();
+
+  add(observer: LedgerObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  notify(entry: LedgerEntry): void {
+    for (const observer of this.observers) {
+      try {
+        observer(entry);
+      } catch (error) {
+        log.error(`a ledger observer failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
 }

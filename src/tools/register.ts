@@ -22,7 +22,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
     try {
       const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
       const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra, deps.config.approvalTimeoutMs));
-      const shaped = shapeResult(endpoint, args, body, { payment, reused });
+      const shaped = shapeResult(endpoint, args, body, { payment, reused, warning: deps.lowBalance?.takeWarning() });
       return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
     } catch (error) {
       if (error instanceof ToolFailure) return failure(error.message);

@@ -21,7 +21,7 @@ export function shapeResult(
   endpoint: Endpoint,
   args: Record<string, unknown>,
   body: unknown,
-  { payment, reused }: Pick<ApiResult, "payment" | "reused"> = {},
+  { payment, reused, warning }: Pick<ApiResult, "payment" | "reused"> & { warning?: string } = {},
 ): ShapedResult {
   const envelope = (body && typeof body === "object" ? body : { data: body }) as Row;
   const notes: string[] = [];
@@ -44,6 +44,7 @@ export function shapeResult(
     structured.reused = reused;
     notes.push(`Answer reused from a ${reused.source} (fetched ${reused.fetchedAt}); nothing was paid for it.`);
   }
+  if (warning) notes.push(warning);
 
   const fitted = fitToSize(structured, notes);
   if (notes.length > 0) fitted.note = notes.join(" ");

@@ -4,6 +4,8 @@ import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
 import { dailyWindowStart, type PaymentBook } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";
+import type { Payer } from "../payer/index.js";
+import type { WalletReader } from "../payer/wallet.js";
 import type { Services } from "../server.js";
 import { clientName } from "./call-context.js";
 import { chainReadFailure } from "./chain-errors.js";
@@ -79,9 +81,8 @@ export async function walletStatus(services: Services, client?: string) {
   if (!services.payer) throw new Error("walletStatus needs a wallet: check services.payer first");
   const payer = await services.payer.core();
   const summary = await spendingSummary(services, client);
-  const balances = await wallet
-    .balances(payer.account.address, payer.policy.knownAssets.filter((asset) => payer.policy.allowedAssets.includes(asset.symbol)))
-    .catch((error: unknown) => `unavailable: ${chainReadFailure(error)}`);
+  const balances = await readBalances(services.payer, wallet).catch((error: unknown) => `unavailable: ${chainReadFailure(error)}`);
+  const lowBalance = typeof balances === "string" ? undefined : await services.lowBalance?.check(balances);
   return {
     mode: "x402",
     // Who is asking, over authenticated HTTP: what a per-client limit would be kept for.
@@ -89,6 +90,7 @@ export async function walletStatus(services: Services, client?: string) {
     address: payer.account.address,
     network: config.network,
     balances,
+    ...(lowBalance ? { lowBalance } : {}),
     spentThisSession: summary.spentThisSession,
     spentLast24h: summary.spentLast24h,
     budgets: summary.budgets,
@@ -98,18 +100,23 @@ export async function walletStatus(services: Services, client?: string) {
   };
 }
 
-/** What was spent and what is left; with `client`, also that client's own daily budget. */
-export async function spendingSummary(services: Services, client?: string) {
+/** The paying wallet's balances of the allowed assets, read from the chain (rejects when the RPC fails). */
+export async function readBalances(payer: Payer, wallet: WalletReader) {
+  const { account, policy } = await payer.core();
+  return wallet.balances(account.address, policy.knownAssets.filter((asset) => policy.allowedAssets.includes(asset.symbol)));
+}
+
+/**
+ * Each budget in force, in asset units: its limit, what is used (settled or in flight) and what is
+ * left; with `client`, that client's own daily budget too. Read from the ledger (synced first, so
+ * other processes' payments count), no chain access.
+ */
+export async function budgetStanding(services: Services, client?: string) {
   const { ledger } = services;
   const payer = await services.payer?.core();
-  const { formatUnits } = await import("viem");
-  const units = (amount: bigint, asset: string) => formatUnits(amount, decimalsOf(asset));
-  const mapUnits = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).map(([asset, amount]) => [asset, units(amount, asset)]));
+  const units = await assetUnits();
   const book = await ledger.refresh();
   const last24h = dailyWindowStart();
-  const assets = payer?.policy.allowedAssets ?? [];
-  const committed = (filter: CommittedFilter) =>
-    Object.fromEntries(assets.map((asset) => [asset, units(book.committed(asset, filter), asset)]));
   const budget = (limits: Partial<Record<AssetSymbol, bigint>>, filter: CommittedFilter) =>
     Object.fromEntries(
       Object.entries(limits).map(([asset, limit]) => {
@@ -117,6 +124,24 @@ export async function spendingSummary(services: Services, client?: string) {
         return [asset, { limit: units(limit, asset), used: units(used, asset), left: units(limit > used ? limit - used : 0n, asset) }];
       }),
     );
+  return {
+    session: budget(payer?.limits.session ?? {}, { session: ledger.session }),
+    daily: budget(payer?.limits.daily ?? {}, { since: last24h }),
+    ...(client !== undefined && payer?.limits.perClient[client] ? { client: { name: client, ...budget(payer.limits.perClient[client], { since: last24h, client }) } } : {}),
+  };
+}
+
+/** What was spent and what is left; with `client`, also that client's own daily budget. */
+export async function spendingSummary(services: Services, client?: string) {
+  const { ledger } = services;
+  const payer = await services.payer?.core();
+  const units = await assetUnits();
+  const mapUnits = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).map(([asset, amount]) => [asset, units(amount, asset)]));
+  const book = await ledger.refresh();
+  const last24h = dailyWindowStart();
+  const assets = payer?.policy.allowedAssets ?? [];
+  const committed = (filter: CommittedFilter) =>
+    Object.fromEntries(assets.map((asset) => [asset, units(book.committed(asset, filter), asset)]));
   const perEndpoint = new Map<string, { calls: number; amounts: Record<string, bigint> }>();
   const settled: Record<string, bigint> = {};
   const pending: Record<string, bigint> = {};
@@ -134,11 +159,7 @@ export async function spendingSummary(services: Services, client?: string) {
     spentLast24h: committed({ since: last24h }),
     totals: { settled: mapUnits(settled), inFlight: mapUnits(pending) },
     byEndpoint: Object.fromEntries([...perEndpoint].map(([endpoint, row]) => [endpoint, { calls: row.calls, ...mapUnits(row.amounts) }])),
-    budgets: {
-      session: budget(payer?.limits.session ?? {}, { session: ledger.session }),
-      daily: budget(payer?.limits.daily ?? {}, { since: last24h }),
-      ...(client !== undefined && payer?.limits.perClient[client] ? { client: { name: client, ...budget(payer.limits.perClient[client], { since: last24h, client }) } } : {}),
-    },
+    budgets: await budgetStanding(services, client),
     paused: await ledger.pauseState(),
     ...(ledger.unreadableLines > 0
       ? { ledgerWarning: `${ledger.unreadableLines} line(s) of ${ledger.location} are unreadable (a crash mid-write or an edit) and were ignored; see the server log` }
@@ -159,6 +180,12 @@ export async function spendingSummary(services: Services, client?: string) {
 }
 
 const decimalsOf = (asset: string) => ASSET_DECIMALS[asset as AssetSymbol] ?? 0;
+
+/** Base units to the asset's own, as a decimal string; viem is loaded on first use, never at start-up. */
+async function assetUnits() {
+  const { formatUnits } = await import("viem");
+  return (amount: bigint, asset: string) => formatUnits(amount, decimalsOf(asset));
+}
 
 function result(value: object): CallToolResult {
   return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
