@@ -25,6 +25,7 @@ import { sandboxEnv, startSandbox } from "../sandbox/index.js";
 import { createServer, createServices, type Services } from "../src/server.js";
 import { exampleArgs } from "../test/helpers/examples.js";
 import { startInstantServer } from "./bench/instant-server.js";
+import { startSandboxProcess } from "./bench/sandbox-process.js";
 
 const SHORT = process.argv.includes("--short");
 const N = SHORT ? 5 : 60;
@@ -83,11 +84,11 @@ const VERSIONS: readonly Version[] = ["v1", "v2"];
 
 /** Every figure that depends on the protocol version, measured for one version. */
 async function paymentFigures(version: Version) {
-  const sandbox = await startSandbox({ x402: version });
+  const sandbox = await startSandboxProcess(version);
   const key = sandbox.info.payerPrivateKey as Hex;
   try {
     // 1–2: a local x402 server that settles instantly, 25 ms added to every response.
-    const instant = await startInstantServer({ delayMs: NETWORK_DELAY_MS, payTo: sandbox.chain.payTo, x402: version });
+    const instant = await startInstantServer({ delayMs: NETWORK_DELAY_MS, payTo: sandbox.info.payTo as Address, x402: version });
     const a = ours({ TOKEN_METRICS_API_BASE_URL: instant.baseUrl, TOKEN_METRICS_PRIVATE_KEY: key });
     const plainClient = plain(key, version);
     await a.services.client.call(signals(a.services, 1)); // learn the price
@@ -123,7 +124,7 @@ async function paymentFigures(version: Version) {
 
     // 5: many concurrent paid calls on the sandbox.
     const payer = sandbox.info.payerAddress as Address;
-    const balance = () => sandbox.chain.balanceOf(sandbox.chain.usdc, payer);
+    const balance = () => sandbox.usdcBalance(payer);
     const d = ours({ ...sandboxEnv(sandbox.info, "x402") });
     await d.services.client.call(signals(d.services, 1));
     let start = await balance();

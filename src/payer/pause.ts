@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 /**
  * The kill switch: a small file next to the ledger that every process sharing that ledger reads
@@ -15,6 +15,12 @@ export const pauseFileOf = (ledgerPath: string) => `${ledgerPath}.pause`;
  */
 export function readPause(ledgerPath: string): PauseState {
   const file = pauseFileOf(ledgerPath);
+  // Asked before every payment and usually absent: ENOENT answered without an exception (they cost).
+  try {
+    if (!statSync(file, { throwIfNoEntry: false })) return { paused: false };
+  } catch {
+    // Cannot even be looked at: the read below says why, and counts it as paused.
+  }
   let text: string;
   try {
     text = readFileSync(file, "utf8");
