@@ -95,7 +95,7 @@ export class PaidCallRecord {
 
   /** After `notConfirmed` for a 402: the API asks for another payment, and none is made. */
   notAccepted(signed: SignedEntry, money: Money, reason: string, priceChanged: boolean): ToolFailure {
-    const expiresIn = `expires within ${Number(signed.validBefore) - Math.floor(Date.now() / 1000)} s and counts against the budget until the chain shows it unused`;
+    const expiresIn = `expires within ${Math.max(0, Number(signed.validBefore) - Math.floor(Date.now() / 1000))} s and counts against the budget until the chain shows it unused`;
     if (priceChanged) {
       return new ToolFailure(
         `The price of ${this.who.endpoint} changed: the API refused the payment of ${money.display} made at the last known price and asks for another. No second payment is made in one call; the price is forgotten, so calling again pays the new price (after the usual checks). The payment sent ${expiresIn}.`,

@@ -50,21 +50,21 @@ export class Signer {
 
   /** A fresh signature, or the one signed ahead for exactly these terms while enough of it is left. */
   async sign(offer: Offer, context: ChallengeContext): Promise<Signature> {
-    return this.take(offer) ?? this.signNow(offer, context);
+    return this.take(offer, context) ?? this.signNow(offer, context);
   }
 
   /** Signs the same terms in the background, after the current call has returned. */
   presign(offer: Offer, context: ChallengeContext): void {
     setImmediate(() =>
       this.signNow(offer, context).then(
-        (signature) => this.presigned.set(termsOf(offer), signature),
+        (signature) => this.presigned.set(termsOf(offer, context), signature),
         () => undefined, // signing again at call time will report any problem
       ),
     );
   }
 
-  private take(offer: Offer): Signature | undefined {
-    const key = termsOf(offer);
+  private take(offer: Offer, context: ChallengeContext): Signature | undefined {
+    const key = termsOf(offer, context);
     const ready = this.presigned.get(key);
     this.presigned.delete(key);
     const lifeLeft = ready ? Number(ready.validBefore) - Date.now() / 1000 : 0;
@@ -105,8 +105,11 @@ function withPaymentId(extensions: Record<string, unknown> | undefined): { exten
   return { extensions: { ...extensions, [PAYMENT_IDENTIFIER]: { ...declared, info: { ...declared.info, id: paymentId } } }, paymentId };
 }
 
-/** The whole offer (domain, window, version included): a signature is only reused for exactly what it signed. */
-const termsOf = (offer: Offer) => JSON.stringify(offer.requirement);
+/**
+ * The whole offer (domain, window, version included) and what the payment echoes of its challenge
+ * (resource, extensions): a signature is only reused for exactly what it signed.
+ */
+const termsOf = (offer: Offer, context: ChallengeContext) => JSON.stringify([offer.requirement, context.resource, context.extensions]);
 
 function windowOf(payload: PaymentPayload): { nonce: string; validBefore: string } {
   const inner = payload.payload as {

@@ -21,8 +21,8 @@ type Row = [name: string, run: (step: Step) => Promise<ToolFailure | string | vo
 
 const expiresWithinAMinute = /expires within (59|60) s and counts against the budget until the chain shows it unused/;
 const rows: Row[] = [
-  ["refused: nothing was signed", ({ record }) => record.refused("the daily budget would be exceeded"), ["refused"], { reason: "the daily budget would be exceeded", amount: undefined, nonce: undefined }, [/^Payment refused, nothing was signed: the daily budget would be exceeded\.$/], 0n],
-  ["refused with the caller's own message", ({ record }) => record.refused("declined", "The user declined the payment. Nothing was signed."), ["refused"], { reason: "declined" }, [/^The user declined the payment\. Nothing was signed\.$/], 0n],
+  ["refused: nothing was signed", ({ record }) => record.refused("budget", "the daily budget would be exceeded"), ["refused"], { reason: "the daily budget would be exceeded", amount: undefined, nonce: undefined }, [/^Payment refused, nothing was signed: the daily budget would be exceeded\.$/], 0n],
+  ["refused with the caller's own message", ({ record }) => record.refused("approval", "declined", "The user declined the payment. Nothing was signed."), ["refused"], { reason: "declined" }, [/^The user declined the payment\. Nothing was signed\.$/], 0n],
   ["offered at a price asked for", ({ record, money }) => record.offered(money, false), ["offered"], { amount: "17000", display: "0.017 USDC", asset: "USDC", payTo: PAY_TO, reason: undefined }, [], 0n],
   ["offered at a known price", ({ record, money }) => record.offered(money, true), ["offered"], { amount: "17000", reason: "known price, paid without asking first" }, [], 0n],
   ["signed (EIP-3009): no method on the line", ({ reserve }) => reserve().then(() => undefined), ["signed"], { method: undefined, amount: "17000", assetAddress: buildOffer().asset }, [], 17_000n],

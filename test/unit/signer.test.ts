@@ -87,7 +87,6 @@ describe("Signer.presign then sign", () => {
 
   test(
     "terms signed ahead under another challenge context (no payment-identifier then) are not reused for one declaring it",
-    { todo: "src/payer/signer.ts keys pre-signed authorizations by offer.requirement only (termsOf), not by the echoed resource and extensions" },
     async () => {
       const signer = new Signer(account, "base-sepolia");
       await presigned(signer, buildOffer(), { resource });
