@@ -113,7 +113,8 @@ const TMAI_BY_KIND: Record<TmaiTokenKind, { contract: SandboxContractName; token
   },
 };
 
-const STARTUP_TIMEOUT_MS = 15_000;
+/** A loaded machine (several test processes on two cores) has taken more than 15 s to start anvil. */
+const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 2_000;
 /** How often viem polls for receipts; 127.0.0.1 is cheap to ask. */
 export const LOCAL_POLLING_INTERVAL_MS = 50;
