@@ -7,7 +7,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
  */
 export type PauseState = { paused: false } | { paused: true; reason: string; since: string };
 
-export const pauseFileOf = (ledgerPath: string) => `${ledgerPath}.pause`;
+const pauseFileOf = (ledgerPath: string) => `${ledgerPath}.pause`;
 
 /**
  * Reads the switch. A file that exists but cannot be read or parsed counts as paused (with a

@@ -1,5 +1,5 @@
 import type { PaymentBook, Owner } from "./book.js";
-import type { NewLedgerEntry } from "./entry.js";
+import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
 import type { PauseState } from "./pause.js";
 
 /**
@@ -31,5 +31,11 @@ export interface LedgerStore {
   reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined>;
   /** The kill switch that every process sharing this store reads before each payment. */
   pauseState(): Promise<PauseState>;
+  /** Sets the kill switch (the `pause` subcommand: a person at a shell, never a tool). */
+  pause(reason: string): Promise<Extract<PauseState, { paused: true }>>;
+  /** Lifts it (the `resume` subcommand). */
+  resume(): Promise<void>;
+  /** Every event kept, in the order written, whoever's it is (for `ledger export`). */
+  events(): AsyncIterable<LedgerEntry>;
   close(): Promise<void>;
 }
