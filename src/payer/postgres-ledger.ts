@@ -1,0 +1,326 @@
+import { createHash, randomUUID } from "node:crypto";
+import type pg from "pg";
+import { log } from "../log.js";
+import { redact } from "../secret.js";
+import { PaymentBook, type Owner } from "./book.js";
+import { publicDatabaseUrl } from "./database-url.js";
+import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
+import { pausedReason, type PauseState } from "./pause.js";
+import type { LedgerStore } from "./store.js";
+
+/** How long to wait for a connection before a call fails (ms): a dead database must not hang payments. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** The longest any statement may run, a wait for another replica's lock included (ms). */
+const STATEMENT_TIMEOUT_MS = 10_000;
+/** Rows per read when exporting, so a large ledger is never held whole in memory. */
+const EXPORT_PAGE = 1_000;
+
+/**
+ * The schema, one step per version, applied in order and recorded in `schema_migrations`. A step
+ * is never edited once released: a change is a new step.
+ */
+const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE ledger_events (
+        id bigserial PRIMARY KEY,
+        ts timestamptz NOT NULL,
+        payer text,
+        network text NOT NULL,
+        event text NOT NULL,
+        session text NOT NULL,
+        call text NOT NULL,
+        nonce text,
+        fingerprint text NOT NULL,
+        entry jsonb NOT NULL
+      );
+      CREATE INDEX ledger_events_owner ON ledger_events (network, payer, id);
+      CREATE INDEX ledger_events_fingerprint ON ledger_events (fingerprint);
+      CREATE TABLE ledger_pause (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        reason text NOT NULL,
+        since text NOT NULL
+      );`,
+  },
+];
+
+/**
+ * The payment ledger in PostgreSQL, for replicas on several hosts sharing one wallet and one
+ * budget. Same events as the file (one row each, the entry kept whole as jsonb), folded into the
+ * same PaymentBook: the money rules never run in SQL.
+ *
+ * Every write of a wallet's events (payer + network) runs in a transaction that first takes
+ * `pg_advisory_xact_lock` on a key derived from them. Why this lock:
+ * - Row ids come from a sequence, handed out in INSERT order but visible in COMMIT order; a
+ *   reader asking for `id > last seen` would skip a row that got a smaller id but committed later.
+ *   Under the lock, a writer takes its id and commits before the next writer of that wallet takes
+ *   one, so that wallet's rows become visible in id order and `refresh()` reads only new rows.
+ * - `reserve` must read, check and insert atomically across replicas; the same lock makes it so
+ *   (SERIALIZABLE would abort and retry instead, and a row lock needs a row to lock).
+ * - It is released by COMMIT, ROLLBACK or a dropped connection (a replica killed with -9 holds
+ *   nothing), and wallets that do not share money do not wait for each other.
+ *
+ * The pause switch is one row in `ledger_pause`, so a pause reaches every replica on the database.
+ */
+export class PostgresLedger implements LedgerStore {
+  readonly session = randomUUID();
+  readonly location: string;
+  /** The database refuses malformed JSON on insert, so every row is readable. */
+  readonly unreadableLines = 0;
+  private paymentBook = new PaymentBook();
+  private owner?: Owner;
+  /** Rows of the owner up to this id are in the book. */
+  private lastId = 0n;
+  /** node-postgres is loaded only by servers that use a database: file users never wait for it. */
+  private readonly pool: Promise<pg.Pool>;
+  private migrated?: Promise<void>;
+
+  constructor(url: string) {
+    this.location = publicDatabaseUrl(url);
+    this.pool = import("pg").then(({ default: { Pool } }) => {
+      const pool = new Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, statement_timeout: STATEMENT_TIMEOUT_MS, max: 10 });
+      // An idle connection dropped by a database restart is reported here; without a listener it
+      // would end the process. The pool opens a new connection on the next call.
+      pool.on("error", (error) => log.warn(`the PostgreSQL payment ledger ${this.location} lost an idle connection (${redact(error.message)}); the next call reconnects`));
+      return pool;
+    });
+    // Migrate at start so a wrong URL shows in the log at once; a failure is tried again by the next call.
+    this.schema().catch((error: unknown) => log.error(this.failure("create or migrate its tables", error).message));
+  }
+
+  get book(): PaymentBook {
+    return this.paymentBook;
+  }
+
+  ownedBy(owner: Owner): void {
+    this.owner = owner;
+    this.lastId = 0n;
+    this.paymentBook = new PaymentBook(owner);
+  }
+
+  async refresh(): Promise<PaymentBook> {
+    return this.use("read the ledger", (client) => this.readNewRows(client));
+  }
+
+  async append(entry: NewLedgerEntry): Promise<void> {
+    const stamped = this.stamp(entry);
+    await this.transaction("record a payment event", stamped, (client) => insert(client, [stamped]));
+    this.paymentBook.apply(stamped);
+  }
+
+  async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
+    const stamped = this.stamp(entry);
+    const outcome = await this.transaction("reserve the budget", stamped, async (client) => {
+      // Read after the lock is held: this statement's snapshot includes every earlier writer's rows.
+      const book = await this.readNewRows(client);
+      const pause = await pauseIn(client);
+      const refused = pause.paused ? pausedReason(pause) : check(book);
+      return refused === undefined ? { id: await insert(client, [stamped]) } : { refused };
+    });
+    if ("refused" in outcome) return outcome.refused;
+    // Counted once committed: a COMMIT that failed leaves the book as the database may be.
+    this.paymentBook.apply(stamped);
+    // Every row of this wallet before ours was read under the lock.
+    if (outcome.id > this.lastId) this.lastId = outcome.id;
+    return undefined;
+  }
+
+  async pauseState(): Promise<PauseState> {
+    return this.use("read the pause switch", pauseIn);
+  }
+
+  async pause(reason: string): Promise<Extract<PauseState, { paused: true }>> {
+    const state = { paused: true as const, reason, since: new Date().toISOString() };
+    await this.use("set the pause switch", (client) =>
+      client.query("INSERT INTO ledger_pause (reason, since) VALUES ($1, $2) ON CONFLICT (singleton) DO UPDATE SET reason = $1, since = $2", [reason, state.since]),
+    );
+    return state;
+  }
+
+  async resume(): Promise<void> {
+    await this.use("lift the pause switch", (client) => client.query("DELETE FROM ledger_pause"));
+  }
+
+  async *events(): AsyncIterable<LedgerEntry> {
+    for (let after = 0n; ; ) {
+      const rows = await this.use("read the ledger", async (client) => (await client.query<{ id: string; entry: LedgerEntry }>("SELECT id, entry FROM ledger_events WHERE id > $1 ORDER BY id LIMIT $2", [after.toString(), EXPORT_PAGE])).rows);
+      for (const row of rows) yield row.entry;
+      if (rows.length < EXPORT_PAGE) return;
+      after = BigInt(rows.at(-1)!.id);
+    }
+  }
+
+  /**
+   * Adds events from another ledger (a file), keeping their time and writer. Events already in
+   * the database (same content) are skipped, so an import can be run again. Takes the lock of
+   * every wallet in `entries`, then locks the table against all writers, so the imported rows are
+   * read in id order like any others and no reservation is checked halfway through the import.
+   */
+  async import(entries: readonly LedgerEntry[]): Promise<{ added: number; skipped: number }> {
+    const unique = [...new Map(entries.map((entry) => [fingerprint(entry), entry])).values()];
+    const keys = [...new Set(unique.filter((entry) => entry.payer).map(lockKey))].sort();
+    const added = await this.use("import events", async (client) => {
+      await client.query("BEGIN");
+      try {
+        for (const key of keys) await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
+        await client.query("LOCK TABLE ledger_events IN SHARE ROW EXCLUSIVE MODE");
+        const rows = await insert(client, unique, true);
+        await client.query("COMMIT");
+        return rows;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    });
+    return { added, skipped: entries.length - added };
+  }
+
+  async close(): Promise<void> {
+    await (await this.pool).end();
+  }
+
+  private stamp(entry: NewLedgerEntry): LedgerEntry {
+    return { ts: new Date().toISOString(), session: this.session, ...entry };
+  }
+
+  /** Folds the owner's rows written since the last read, by any replica, into the book. */
+  private async readNewRows(client: pg.PoolClient): Promise<PaymentBook> {
+    const book = this.paymentBook;
+    const { rows } = this.owner
+      ? await client.query<{ id: string; entry: LedgerEntry }>(
+          // Rows without a payer (imported from older ledgers) count for every wallet, as in the file.
+          "SELECT id, entry FROM ledger_events WHERE id > $1 AND network = $2 AND (payer = $3 OR payer IS NULL) ORDER BY id",
+          [this.lastId.toString(), this.owner.network, this.owner.payer.toLowerCase()],
+        )
+      : await client.query<{ id: string; entry: LedgerEntry }>("SELECT id, entry FROM ledger_events WHERE id > $1 ORDER BY id", [this.lastId.toString()]);
+    // The owner may have changed while the query ran: then these rows belong to no book of ours.
+    if (book !== this.paymentBook) return this.paymentBook;
+    for (const row of rows) book.apply(row.entry);
+    const last = rows.length > 0 ? BigInt(rows.at(-1)!.id) : 0n;
+    if (last > this.lastId) this.lastId = last;
+    return book;
+  }
+
+  /**
+   * Runs `work` in a transaction holding the lock of the wallet `entry` belongs to; see the class
+   * comment. This server's events always name their payer; only imports write rows without one.
+   */
+  private transaction<T>(what: string, entry: LedgerEntry, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.use(what, async (client) => {
+      // One round trip; the key is a number computed here, never text from outside.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(entry)})`);
+      try {
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A pooled connection for `work`, the schema migrated first. Any failure becomes one Error
+   * naming the store, the database (without password) and the cause; a connection that failed is
+   * dropped rather than handed to the next call, and the pool opens fresh ones when the database
+   * is back, without a restart.
+   */
+  private async use<T>(what: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient | undefined;
+    try {
+      await this.schema();
+      client = await (await this.pool).connect();
+      const result = await work(client);
+      client.release();
+      return result;
+    } catch (error) {
+      client?.release(error instanceof Error ? error : true);
+      throw this.failure(what, error);
+    }
+  }
+
+  private failure(what: string, error: unknown): Error {
+    const cause = error instanceof Error ? error.message || (error as NodeJS.ErrnoException).code || error.name : String(error);
+    return new Error(redact(`the PostgreSQL payment ledger ${this.location} could not ${what}: ${cause}`), { cause: error });
+  }
+
+  /** The schema, migrated once per process; a failed attempt (database down) is retried by the next call. */
+  private schema(): Promise<void> {
+    this.migrated ??= this.pool.then(migrate).catch((error: unknown) => {
+      this.migrated = undefined;
+      throw error;
+    });
+    return this.migrated;
+  }
+}
+
+/**
+ * Applies the missing migrations under a session-level advisory lock, so replicas starting at
+ * once take turns: the first migrates, the others then find nothing to do.
+ */
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+    await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+    const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migrations");
+    const applied = new Set(rows.map((row) => row.version));
+    for (const { version, sql } of MIGRATIONS) {
+      if (applied.has(version)) continue;
+      await client.query("BEGIN");
+      try {
+        await client.query(sql);
+        await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    }
+    await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+  } catch (error) {
+    failed = error as Error;
+    throw error;
+  } finally {
+    // A connection that failed may still hold the session lock: drop it, which releases the lock.
+    client.release(failed ?? false);
+  }
+}
+
+/** Inserts events in order, returning the last new id (`skipKnown`: leaves out events already stored) or how many were added. */
+async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[]): Promise<bigint>;
+async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[], skipKnown: true): Promise<number>;
+async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[], skipKnown = false): Promise<bigint | number> {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO ledger_events (ts, payer, network, event, session, call, nonce, fingerprint, entry)
+     SELECT (e->>'ts')::timestamptz, lower(e->>'payer'), e->>'network', e->>'event', e->>'session', e->>'call', e->>'nonce', f, e
+     FROM unnest($1::jsonb[], $2::text[]) WITH ORDINALITY AS t(e, f, n)
+     ${skipKnown ? "WHERE NOT EXISTS (SELECT 1 FROM ledger_events known WHERE known.fingerprint = t.f)" : ""}
+     ORDER BY n
+     RETURNING id`,
+    [entries.map((entry) => JSON.stringify(entry)), entries.map(fingerprint)],
+  );
+  return skipKnown ? rows.length : BigInt(rows.at(-1)!.id);
+}
+
+async function pauseIn(client: pg.PoolClient): Promise<PauseState> {
+  const { rows } = await client.query<{ reason: string; since: string }>("SELECT reason, since FROM ledger_pause");
+  return rows[0] ? { paused: true, reason: rows[0].reason, since: rows[0].since } : { paused: false };
+}
+
+/** The same event gives the same fingerprint whatever its key order (jsonb reorders keys). */
+function fingerprint(entry: LedgerEntry): string {
+  const sorted = Object.fromEntries(Object.entries(entry).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
+}
+
+/** The advisory lock key of a wallet on a network: 64 bits of a hash, as PostgreSQL's bigint. */
+function lockKey(entry: Pick<LedgerEntry, "payer" | "network">): string {
+  return keyOf(`ledger:${(entry.payer ?? "").toLowerCase()}:${entry.network}`);
+}
+
+const keyOf = (name: string) => createHash("sha256").update(`token-metrics-x402-mcp:${name}`).digest().readBigInt64BE(0).toString();
+const MIGRATION_LOCK_KEY = keyOf("migrate");
