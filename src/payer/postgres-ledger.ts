@@ -231,12 +231,12 @@ export class PostgresLedger implements LedgerStore {
     let client: pg.PoolClient | undefined;
     try {
       await this.schema();
-      client = await (await this.pool).connect();
+      client = await checkOut(await this.pool);
       const result = await work(client);
-      client.release();
+      checkIn(client);
       return result;
     } catch (error) {
-      client?.release(error instanceof Error ? error : true);
+      if (client) checkIn(client, error);
       throw this.failure(what, error);
     }
   }
@@ -261,8 +261,8 @@ export class PostgresLedger implements LedgerStore {
  * once take turns: the first migrates, the others then find nothing to do.
  */
 async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  let failed: Error | undefined;
+  const client = await checkOut(pool);
+  let failed: unknown;
   try {
     await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
     await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
@@ -282,13 +282,32 @@ async function migrate(pool: pg.Pool): Promise<void> {
     }
     await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
   } catch (error) {
-    failed = error as Error;
+    failed = error;
     throw error;
   } finally {
-    // A connection that failed may still hold the session lock: drop it, which releases the lock.
-    client.release(failed ?? false);
+    // A connection that failed may still hold the session lock: dropped, it releases the lock.
+    checkIn(client, failed);
   }
 }
+
+/**
+ * A pooled connection. While it is checked out the pool no longer listens to its errors, and a
+ * database going away (even between two statements) would end the process with an unhandled
+ * 'error' event: the listener keeps it alive, and the statement that follows fails and is reported.
+ */
+async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  client.on("error", reportedByTheNextStatement);
+  return client;
+}
+
+/** Back to the pool, or closed when it failed: a broken connection is never handed to the next call. */
+function checkIn(client: pg.PoolClient, failure?: unknown): void {
+  client.off("error", reportedByTheNextStatement);
+  client.release(failure === undefined ? undefined : failure instanceof Error ? failure : true);
+}
+
+const reportedByTheNextStatement = () => undefined;
 
 /** Inserts events in order, returning the last new id (`skipKnown`: leaves out events already stored) or how many were added. */
 async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[]): Promise<bigint>;
