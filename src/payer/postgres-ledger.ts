@@ -79,7 +79,8 @@ export class PostgresLedger implements LedgerStore {
   constructor(url: string) {
     this.location = publicDatabaseUrl(url);
     this.pool = import("pg").then(({ default: { Pool } }) => {
-      const pool = new Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, statement_timeout: STATEMENT_TIMEOUT_MS, max: 10 });
+      // Commits do not wait for the disk by default; only a reservation does (see `reserve`).
+      const pool = new Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, statement_timeout: STATEMENT_TIMEOUT_MS, max: 10, options: "-c synchronous_commit=off" });
       // An idle connection dropped by a database restart is reported here; without a listener it
       // would end the process. The pool opens a new connection on the next call.
       pool.on("error", (error) => log.warn(`the PostgreSQL payment ledger ${this.location} lost an idle connection (${redact(error.message)}); the next call reconnects`));
@@ -103,20 +104,30 @@ export class PostgresLedger implements LedgerStore {
     return this.use("read the ledger", (client) => this.readNewRows(client));
   }
 
+  /**
+   * One statement, so one round trip: its own transaction, the lock taken before the row gets its
+   * id. Its commit does not wait for the disk, as the file's appends are not flushed: losing an
+   * event after it (a database crash) keeps a payment pending, counted until reconcile settles it
+   * from the chain, never less spent than was paid.
+   */
   async append(entry: NewLedgerEntry): Promise<void> {
     const stamped = this.stamp(entry);
-    await this.transaction("record a payment event", stamped, (client) => insert(client, [stamped]));
+    await this.use("record a payment event", (client) => insert(client, [stamped], lockKey(stamped)));
     this.paymentBook.apply(stamped);
   }
 
   async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
     const stamped = this.stamp(entry);
-    const outcome = await this.transaction("reserve the budget", stamped, async (client) => {
+    const outcome = await this.use("reserve the budget", async (client) => {
+      // The reservation is the one event that must survive a database crash once the signature is out.
+      await client.query(`BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock(${lockKey(stamped)})`);
       // Read after the lock is held: this statement's snapshot includes every earlier writer's rows.
       const book = await this.readNewRows(client);
       const pause = await pauseIn(client);
       const refused = pause.paused ? pausedReason(pause) : check(book);
-      return refused === undefined ? { id: await insert(client, [stamped]) } : { refused };
+      const outcome = refused === undefined ? { id: await insert(client, [stamped]) } : { refused };
+      await client.query("COMMIT");
+      return outcome;
     });
     if ("refused" in outcome) return outcome.refused;
     // Counted once committed: a COMMIT that failed leaves the book as the database may be.
@@ -162,16 +173,11 @@ export class PostgresLedger implements LedgerStore {
     const keys = [...new Set(unique.filter((entry) => entry.payer).map(lockKey))].sort();
     const added = await this.use("import events", async (client) => {
       await client.query("BEGIN");
-      try {
-        for (const key of keys) await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
-        await client.query("LOCK TABLE ledger_events IN SHARE ROW EXCLUSIVE MODE");
-        const rows = await insert(client, unique, true);
-        await client.query("COMMIT");
-        return rows;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
+      for (const key of keys) await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
+      await client.query("LOCK TABLE ledger_events IN SHARE ROW EXCLUSIVE MODE");
+      const rows = await insert(client, unique, undefined, true);
+      await client.query("COMMIT");
+      return rows;
     });
     return { added, skipped: entries.length - added };
   }
@@ -203,25 +209,6 @@ export class PostgresLedger implements LedgerStore {
   }
 
   /**
-   * Runs `work` in a transaction holding the lock of the wallet `entry` belongs to; see the class
-   * comment. This server's events always name their payer; only imports write rows without one.
-   */
-  private transaction<T>(what: string, entry: LedgerEntry, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.use(what, async (client) => {
-      // One round trip; the key is a number computed here, never text from outside.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(entry)})`);
-      try {
-        const result = await work(client);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
-  /**
    * A pooled connection for `work`, the schema migrated first. Any failure becomes one Error
    * naming the store, the database (without password) and the cause; a connection that failed is
    * dropped rather than handed to the next call, and the pool opens fresh ones when the database
@@ -236,6 +223,7 @@ export class PostgresLedger implements LedgerStore {
       checkIn(client);
       return result;
     } catch (error) {
+      // An open transaction is rolled back by closing its connection (checkIn drops a failed one).
       if (client) checkIn(client, error);
       throw this.failure(what, error);
     }
@@ -271,21 +259,16 @@ async function migrate(pool: pg.Pool): Promise<void> {
     for (const { version, sql } of MIGRATIONS) {
       if (applied.has(version)) continue;
       await client.query("BEGIN");
-      try {
-        await client.query(sql);
-        await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
+      await client.query(sql);
+      await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
+      await client.query("COMMIT");
     }
     await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
   } catch (error) {
     failed = error;
     throw error;
   } finally {
-    // A connection that failed may still hold the session lock: dropped, it releases the lock.
+    // A connection that failed is dropped, which rolls back its transaction and releases the lock.
     checkIn(client, failed);
   }
 }
@@ -309,14 +292,19 @@ function checkIn(client: pg.PoolClient, failure?: unknown): void {
 
 const reportedByTheNextStatement = () => undefined;
 
-/** Inserts events in order, returning the last new id (`skipKnown`: leaves out events already stored) or how many were added. */
-async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[]): Promise<bigint>;
-async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[], skipKnown: true): Promise<number>;
-async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[], skipKnown = false): Promise<bigint | number> {
+/**
+ * Inserts events in order, returning the last new id, or with `skipKnown` how many were added
+ * (events already stored are left out). With `lock`, the statement takes that advisory lock itself
+ * before any row gets its id (the rows come out of a join with the lock's CTE).
+ */
+async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[], lock?: string): Promise<bigint>;
+async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[], lock: undefined, skipKnown: true): Promise<number>;
+async function insert(client: pg.PoolClient, entries: readonly LedgerEntry[], lock?: string, skipKnown = false): Promise<bigint | number> {
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO ledger_events (ts, payer, network, event, session, call, nonce, fingerprint, entry)
+    `WITH locked AS (SELECT ${lock === undefined ? "" : `pg_advisory_xact_lock(${lock})`})
+     INSERT INTO ledger_events (ts, payer, network, event, session, call, nonce, fingerprint, entry)
      SELECT (e->>'ts')::timestamptz, lower(e->>'payer'), e->>'network', e->>'event', e->>'session', e->>'call', e->>'nonce', f, e
-     FROM unnest($1::jsonb[], $2::text[]) WITH ORDINALITY AS t(e, f, n)
+     FROM locked, unnest($1::jsonb[], $2::text[]) WITH ORDINALITY AS t(e, f, n)
      ${skipKnown ? "WHERE NOT EXISTS (SELECT 1 FROM ledger_events known WHERE known.fingerprint = t.f)" : ""}
      ORDER BY n
      RETURNING id`,
