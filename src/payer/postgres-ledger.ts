@@ -75,6 +75,12 @@ export class PostgresLedger implements LedgerStore {
   /** node-postgres is loaded only by servers that use a database: file users never wait for it. */
   private readonly pool: Promise<pg.Pool>;
   private migrated?: Promise<void>;
+  /**
+   * This process's writes, one after another. The advisory lock lets one writer per wallet at a
+   * time anyway; queued here, the others wait without holding a pooled connection, so a burst of
+   * calls cannot take every connection to wait on the lock (and time out waiting for one).
+   */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(url: string) {
     this.location = publicDatabaseUrl(url);
@@ -112,13 +118,13 @@ export class PostgresLedger implements LedgerStore {
    */
   async append(entry: NewLedgerEntry): Promise<void> {
     const stamped = this.stamp(entry);
-    await this.use("record a payment event", (client) => insert(client, [stamped], lockKey(stamped)));
+    await this.serially(() => this.use("record a payment event", (client) => insert(client, [stamped], lockKey(stamped))));
     this.paymentBook.apply(stamped);
   }
 
   async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
     const stamped = this.stamp(entry);
-    const outcome = await this.use("reserve the budget", async (client) => {
+    const outcome = await this.serially(() => this.use("reserve the budget", async (client) => {
       // The reservation is the one event that must survive a database crash once the signature is out.
       await client.query(`BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock(${lockKey(stamped)})`);
       // Read after the lock is held: this statement's snapshot includes every earlier writer's rows.
@@ -128,7 +134,7 @@ export class PostgresLedger implements LedgerStore {
       const outcome = refused === undefined ? { id: await insert(client, [stamped]) } : { refused };
       await client.query("COMMIT");
       return outcome;
-    });
+    }));
     if ("refused" in outcome) return outcome.refused;
     // Counted once committed: a COMMIT that failed leaves the book as the database may be.
     this.paymentBook.apply(stamped);
@@ -171,19 +177,25 @@ export class PostgresLedger implements LedgerStore {
   async import(entries: readonly LedgerEntry[]): Promise<{ added: number; skipped: number }> {
     const unique = [...new Map(entries.map((entry) => [fingerprint(entry), entry])).values()];
     const keys = [...new Set(unique.filter((entry) => entry.payer).map(lockKey))].sort();
-    const added = await this.use("import events", async (client) => {
+    const added = await this.serially(() => this.use("import events", async (client) => {
       await client.query("BEGIN");
       for (const key of keys) await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
       await client.query("LOCK TABLE ledger_events IN SHARE ROW EXCLUSIVE MODE");
       const rows = await insert(client, unique, undefined, true);
       await client.query("COMMIT");
       return rows;
-    });
+    }));
     return { added, skipped: entries.length - added };
   }
 
   async close(): Promise<void> {
     await (await this.pool).end();
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work);
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
   private stamp(entry: NewLedgerEntry): LedgerEntry {
