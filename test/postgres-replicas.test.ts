@@ -72,7 +72,7 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
   }
   const startReplicas = (count: number, ledger: string, env: Record<string, string>) => Promise.all(Array.from({ length: count }, () => startReplica(ledger, env)));
 
-  /** Settled minus what the ledger says was settled, folded by the same PaymentBook as the servers. */
+  /** What the ledger says was settled, folded by the same PaymentBook as the servers; nothing may be left pending. */
   async function settledInLedger(url: string): Promise<bigint> {
     const ledger = new PostgresLedger(url);
     try {
