@@ -8,9 +8,11 @@ import { promisify } from "node:util";
 import { knownAssets } from "../src/payer/assets.js";
 import { budgetRefusal } from "../src/payer/budget.js";
 import type { LedgerEntry, NewLedgerEntry } from "../src/payer/entry.js";
+import { publicDatabaseUrl } from "../src/payer/database-url.js";
 import { FileLedger } from "../src/payer/ledger.js";
 import { openLedger } from "../src/payer/open-ledger.js";
 import { PostgresLedger } from "../src/payer/postgres-ledger.js";
+import { redact } from "../src/secret.js";
 import { BUILT_SERVER } from "./helpers/mcp.js";
 import { startPostgres, type TestPostgres } from "./helpers/postgres.js";
 
@@ -67,6 +69,10 @@ describe("the PostgreSQL ledger", { timeout: 120_000 }, () => {
     assert.ok(!ledger.location.includes(postgres.password));
     assert.match(ledger.location, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/ledger_/);
     assert.ok(openLedger(join(dir, "x.jsonl")) instanceof FileLedger);
+    // A password in the query too: neither shows, and both are scrubbed from any message quoting them.
+    const shown = publicDatabaseUrl("postgresql://app:s3cret-in-userinfo@db.internal:6543/money?sslpassword=s3cret-in-query&sslmode=require");
+    assert.equal(shown, "postgresql://app@db.internal:6543/money");
+    assert.equal(redact("failed: s3cret-in-userinfo s3cret-in-query"), "failed: [redacted] [redacted]");
   });
 
   test("five replicas reserving 100 payments at once never pass a daily budget for 10", async () => {
