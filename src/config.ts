@@ -227,7 +227,7 @@ const envSchema = z.object({
   ),
   TOKEN_METRICS_BREAKER_FAILURES: about(z.coerce.number().int().min(1).max(1_000).default(3), "Paid calls in a row without data after which payments stop for a cool-down.", "3"),
   TOKEN_METRICS_BREAKER_COOLDOWN_S: about(z.coerce.number().int().min(1).max(86_400).default(300), "Seconds the circuit breaker stops payments.", "300"),
-  TOKEN_METRICS_LEDGER: about(z.string().min(1).default(DEFAULT_LEDGER_PATH), "Append-only payment ledger (JSONL).", "~/.token-metrics-x402-mcp/ledger.jsonl"),
+  TOKEN_METRICS_LEDGER: about(z.string().min(1).default(DEFAULT_LEDGER_PATH), "Append-only payment ledger: a JSONL file, or a postgres:// URL shared by replicas on several hosts.", "~/.token-metrics-x402-mcp/ledger.jsonl"),
   TOKEN_METRICS_API_BASE_URL: about(
     z
       .url({ protocol: /^https?$/ })

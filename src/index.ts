@@ -12,7 +12,11 @@ async function main() {
   const [command, ...rest] = argv;
   if (command === "pause" || command === "resume") {
     const { runPauseCommand } = await import("./commands/pause.js");
-    process.exit(runPauseCommand(command, rest, process.env));
+    process.exit(await runPauseCommand(command, rest, process.env));
+  }
+  if (command === "ledger") {
+    const { runLedgerCommand } = await import("./commands/ledger.js");
+    process.exit(await runLedgerCommand(rest, process.env));
   }
   if (command === "doctor") {
     const { runDoctor } = await import("./commands/doctor.js");

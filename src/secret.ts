@@ -15,6 +15,11 @@ export function redact(text: string): string {
   return result;
 }
 
+/** Scrubs `value` from text leaving the process from now on, for secrets that arrive inside other text (a database URL's password). */
+export function scrub(value: string): void {
+  if (value.length >= MIN_REDACTED_LENGTH) known.add(value);
+}
+
 /**
  * Holds a secret (private key, API key) so that it cannot leak by accident: printing, string
  * interpolation, JSON.stringify and util.inspect all show "[redacted]". Only `reveal()` gives the value.
@@ -24,7 +29,7 @@ export class Secret {
 
   constructor(value: string) {
     this.#value = value;
-    if (value.length >= MIN_REDACTED_LENGTH) known.add(value);
+    scrub(value);
   }
 
   reveal(): string {

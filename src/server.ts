@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { TokenMetricsClient } from "./api/client.js";
 import { endpointsIn } from "./catalog/index.js";
 import type { Config } from "./config.js";
-import { FileLedger } from "./payer/ledger.js";
+import { openLedger } from "./payer/open-ledger.js";
 import type { LedgerStore } from "./payer/store.js";
 import { LowBalanceMonitor } from "./low-balance.js";
 import { createPayer, type Payer } from "./payer/index.js";
@@ -35,7 +35,7 @@ export interface Services {
 }
 
 export function createServices(config: Config, options: { fetch?: typeof fetch; configProblem?: string } = {}): Services {
-  const ledger = new FileLedger(config.ledgerPath);
+  const ledger = openLedger(config.ledgerPath);
   const wallet = new WalletReader(config.rpcUrl.reveal());
   // An API key wins when both are set: it is already paid for, so no wallet money is spent.
   const payer = config.privateKey && !config.apiKey ? createPayer(config, ledger, wallet, options.fetch) : undefined;

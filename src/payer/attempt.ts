@@ -57,6 +57,12 @@ export type AttemptResult =
  * one signature leaves per call.
  */
 export async function payAttempt(parts: PayerParts, call: AttemptCall, offers: readonly Offer[], challenge: ChallengeContext, knownPrice: boolean): Promise<AttemptResult> {
+  const ready = await beforeSending(() => prepare(parts, call, offers, challenge, knownPrice));
+  return "kind" in ready ? ready : sendAndRecord(parts, call, ready, knownPrice);
+}
+
+/** Steps 1 to 4: the payment signed and reserved, ready to send, or why not. */
+async function prepare(parts: PayerParts, call: AttemptCall, offers: readonly Offer[], challenge: ChallengeContext, knownPrice: boolean): Promise<AttemptResult | SentPayment> {
   const { record } = call;
   const refused = async (code: RefusalCode, reason: string, message?: string): Promise<AttemptResult> => ({ kind: "refused", failure: await record.refused(code, reason, message) });
 
@@ -83,7 +89,20 @@ export async function payAttempt(parts: PayerParts, call: AttemptCall, offers: r
   const { signature, signed } = reserved;
   if (call.stopped()) return { kind: "never sent", failure: await record.neverSent(signed, money) };
   await call.context.progress?.(`signed ${money.display} to ${offer.payTo}`);
-  return sendAndRecord(parts, call, { money, offer, signature, signed }, knownPrice);
+  return { money, offer, signature, signed };
+}
+
+/**
+ * The ledger store failing before the signature left (a database down, a disk full): the call
+ * fails saying so, and nothing was paid. A reservation it may have written counts until reconciled.
+ */
+async function beforeSending<T>(work: () => Promise<T>): Promise<T | AttemptResult> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ToolFailure) throw error;
+    return { kind: "refused", failure: new ToolFailure(`Payment not made: ${error instanceof Error ? error.message : String(error)}. Nothing was sent, so nothing was paid.`) };
+  }
 }
 
 /**
@@ -91,8 +110,11 @@ export async function payAttempt(parts: PayerParts, call: AttemptCall, offers: r
  * or reserved, since the payment already counts as spent. Stopped like a payment by the kill switch.
  */
 export async function resendUnanswered(parts: PayerParts, call: AttemptCall, payment: SentPayment): Promise<AttemptResult> {
-  const pause = await parts.ledger.pauseState();
-  if (pause.paused) return { kind: "refused", failure: await call.record.refused("paused", pausedReason(pause)) };
+  const paused = await beforeSending(async () => {
+    const pause = await parts.ledger.pauseState();
+    return pause.paused ? ({ kind: "refused", failure: await call.record.refused("paused", pausedReason(pause)) } as const) : undefined;
+  });
+  if (paused) return paused;
   await call.context.progress?.(`sending again the payment of ${payment.money.display} whose answer was lost (payment id ${payment.signature.paymentId})`);
   return sendAndRecord(parts, call, payment, false);
 }

@@ -82,14 +82,14 @@ export class PaidCallRecord {
 
   /** Sent, and no complete answer came back: it may have settled and counts as spent. */
   async unanswered(signed: SignedEntry, money: Money, reason: string): Promise<ToolFailure> {
-    await this.ledger.append({ ...signed, event: "failed", reason });
+    await this.appendAfterSending({ ...signed, event: "failed", reason });
     return new ToolFailure(`${reason} ${moneySpent(this.receipt(money, "may have settled"))} It is not retried automatically.`);
   }
 
   /** Sent, and the API answered with an error and no settlement: the signature may still settle. */
   async notConfirmed(signed: SignedEntry, money: Money, reason: string): Promise<void> {
     // The signature is out: until the chain shows it unused after validBefore it counts as spent.
-    await this.ledger.append({ ...signed, event: "failed", reason });
+    await this.appendAfterSending({ ...signed, event: "failed", reason });
     log.warn(`payment of ${money.display} for ${this.who.endpoint} not accepted: ${reason}`);
   }
 
@@ -108,7 +108,22 @@ export class PaidCallRecord {
 
   /** The server reported the transfer. */
   async settled(signed: SignedEntry, transaction: string): Promise<void> {
-    await this.ledger.append({ ...signed, event: "settled", transaction });
+    await this.appendAfterSending({ ...signed, event: "settled", transaction });
+  }
+
+  /**
+   * Once the signature has left, a store that fails (a database down) must not hide what happened
+   * to the money from the caller: the failure is logged and the payment stays in flight in the
+   * store, counted against every budget, until reconcile_payments reads its fate from the chain.
+   */
+  private async appendAfterSending(entry: SignedEntry | (NewLedgerEntry & { nonce: string })): Promise<void> {
+    try {
+      await this.ledger.append(entry);
+    } catch (error) {
+      log.error(
+        `the payment ledger could not record "${entry.event}" for the payment of ${entry.display} (nonce ${entry.nonce}): ${error instanceof Error ? error.message : String(error)}; it counts as in flight until reconcile_payments settles it from the chain`,
+      );
+    }
   }
 
   receipt(money: Money, status: PaymentReceipt["status"], transaction = "unknown"): PaymentReceipt {

@@ -6,7 +6,7 @@ import lockfile from "proper-lockfile";
 import { log } from "../log.js";
 import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./book.js";
 import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
-import { pausedReason, readPause, type PauseState } from "./pause.js";
+import { pause, pausedReason, readPause, resume, type PauseState } from "./pause.js";
 import { LedgerObservers, type LedgerObserver, type LedgerStore } from "./store.js";
 
 
@@ -114,6 +114,20 @@ export class FileLedger implements LedgerStore {
 
   async pauseState(): Promise<PauseState> {
     return readPause(this.location);
+  }
+
+  async pause(reason: string): Promise<Extract<PauseState, { paused: true }>> {
+    return pause(this.location, reason);
+  }
+
+  async resume(): Promise<void> {
+    resume(this.location);
+  }
+
+  async *events(): AsyncIterable<LedgerEntry> {
+    const fd = this.current();
+    const text = readRange(fd, 0, fstatSync(fd).size);
+    yield* this.parse(text.subarray(0, text.lastIndexOf(NEWLINE) + 1), 0);
   }
 
   async close(): Promise<void> {
@@ -252,6 +266,11 @@ export class FileLedger implements LedgerStore {
   }
 
   private fold(book: PaymentBook, lines: Buffer, at: number): void {
+    for (const entry of this.parse(lines, at)) book.apply(entry);
+  }
+
+  /** The entries of whole lines that start at byte `at`; an unreadable line is counted and logged. */
+  private *parse(lines: Buffer, at: number): Generator<LedgerEntry> {
     let position = at;
     for (const line of lines.toString("utf8").split("\n")) {
       const start = position;
@@ -265,7 +284,7 @@ export class FileLedger implements LedgerStore {
         log.warn(`the payment ledger ${this.location} has an unreadable line at byte ${start} (a crash mid-write or an edit); it is ignored and shown by get_spending`);
         continue;
       }
-      book.apply(entry);
+      yield entry;
     }
   }
 

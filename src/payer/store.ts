@@ -34,6 +34,12 @@ export interface LedgerStore {
   observe(observer: LedgerObserver): () => void;
   /** The kill switch that every process sharing this store reads before each payment. */
   pauseState(): Promise<PauseState>;
+  /** Sets the kill switch (the `pause` subcommand: a person at a shell, never a tool). */
+  pause(reason: string): Promise<Extract<PauseState, { paused: true }>>;
+  /** Lifts it (the `resume` subcommand). */
+  resume(): Promise<void>;
+  /** Every event kept, in the order written, whoever's it is (for `ledger export`). */
+  events(): AsyncIterable<LedgerEntry>;
   close(): Promise<void>;
 }
 
