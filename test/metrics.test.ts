@@ -114,7 +114,7 @@ describe("GET /metrics", { timeout: 180_000 }, () => {
     assert.equal(sample(samples, "token_metrics_mcp_payment_amount_total", grade), 0.017);
     assert.equal(samples.filter((item) => item.name === "token_metrics_mcp_payments_total").length, 2, "nothing else was paid");
     assert.equal(sample(samples, "token_metrics_mcp_payment_refusals_total", { reason: "budget" }), 1);
-    assert.equal(sample(samples, "token_metrics_mcp_payment_refusals_total", { reason: "max_per_call" }), 1);
+    assert.equal(sample(samples, "token_metrics_mcp_payment_refusals_total", { reason: "policy" }), 1);
 
     assert.equal(sample(samples, "token_metrics_mcp_budget_left", { asset: "USDC", budget: "session" }), 0.016);
     assert.equal(sample(samples, "token_metrics_mcp_budget_limit", { asset: "USDC", budget: "session" }), 0.05);
