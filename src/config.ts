@@ -6,7 +6,7 @@ import type { Address } from "viem";
 import { z } from "zod";
 import { parseTokenList, type ClientToken } from "./auth/tokens.js";
 import { TOOLSET_NAMES, type Toolset } from "./catalog/toolsets.js";
-import { ASSET_DECIMALS, ASSET_SYMBOLS, DEFAULT_RPC_URL, NETWORKS, type AssetSymbol, type Network } from "./payer/assets.js";
+import { ASSET_DECIMALS, ASSET_SYMBOLS, DEFAULT_RPC_URL, NETWORKS, type AssetSymbol, type Network } from "./assets.js";
 import { Secret } from "./secret.js";
 
 /** An amount per asset, as a decimal string in the asset's own units ("0.05" USDC). */

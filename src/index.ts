@@ -4,6 +4,7 @@ import { CommandLineError, ConfigError, configWarnings, fallbackConfig, loadConf
 import { helpText } from "./help.js";
 import { log } from "./log.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
+import { errorText } from "./errors.js";
 import { createServer, createServices } from "./server.js";
 
 /** CLI entry: configuration → services → stdio (default) or Streamable HTTP (`--http`). */
@@ -79,6 +80,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  log.error(`fatal: ${error instanceof Error ? error.message : String(error)}`);
+  log.error(`fatal: ${errorText(error)}`);
   process.exit(1);
 });

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, loadConfig, type Config } from "../config.js";
-import { CHAIN_ID_OF, networkNamed } from "../payer/assets.js";
+import { CHAIN_ID_OF, networkNamed } from "../assets.js";
 import { readChallenge } from "../payer/challenge.js";
 import { contractsUnread, policyFor, withContractFacts } from "../payer/payer.js";
 import { decide, formatAmount } from "../payer/policy.js";

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { formatUnits, parseUnits, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { ToolFailure } from "../api/errors.js";
+import { ToolFailure } from "../errors.js";
 import { log } from "../log.js";
-import { jsonHeaders } from "../api/request.js";
-import { sendWithRetries } from "../api/retry.js";
+import { jsonHeaders } from "../net/http.js";
+import { sendWithRetries } from "../net/retry.js";
 import type { AmountPerAsset, Config } from "../config.js";
-import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
+import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "../assets.js";
 import { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
 import { pausedReason } from "./pause.js";

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import { ToolFailure } from "../api/errors.js";
+import { errorText, ToolFailure } from "../errors.js";
 import { buildRequest } from "../api/request.js";
 import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
@@ -26,7 +26,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
       return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
     } catch (error) {
       if (error instanceof ToolFailure) return failure(error.message);
-      log.error(`${endpoint.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`${endpoint.name} failed unexpectedly: ${errorText(error)}`);
       return failure(`${endpoint.name} failed unexpectedly. Details are in the server log.`);
     }
   }

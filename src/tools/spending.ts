@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { ASSET_DECIMALS, type AssetSymbol } from "../payer/assets.js";
+import { ASSET_DECIMALS, type AssetSymbol } from "../assets.js";
 import { dailyWindowStart, type PaymentBook } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";

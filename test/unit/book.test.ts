@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { dailyWindowStart, PaymentBook } from "../../src/payer/book.js";
 import { budgetRefusal, type BudgetLimits } from "../../src/payer/budget.js";
-import { knownAssets } from "../../src/payer/assets.js";
+import { knownAssets } from "../../src/assets.js";
 import { buildSigned, PAYER } from "./builders.js";
 
 const usdc = knownAssets("base-sepolia")[0]!;

@@ -1,4 +1,4 @@
-import { knownAssets } from "../../src/payer/assets.js";
+import { knownAssets } from "../../src/assets.js";
 import type { Offer } from "../../src/payer/challenge.js";
 import type { LedgerEntry } from "../../src/payer/entry.js";
 import type { PolicyContext } from "../../src/payer/policy.js";
