@@ -70,6 +70,19 @@ export interface OAuthConfig {
   clientClaim: string;
 }
 
+/**
+ * How calls are paid for. "api-key": the Token Metrics plan pays, no wallet is used. "x402": the
+ * wallet pays per call. "unconfigured": neither, so only free endpoints answer.
+ */
+export type Mode = "api-key" | "x402" | "unconfigured";
+
+/**
+ * The one rule for the mode; services.ts applies it once per process. It lives with the settings
+ * because the API client (below services.ts) and the doctor command (which builds no services)
+ * need it too. An API key wins when both are set: it is already paid for, so no wallet money is spent.
+ */
+export const modeOf = (config: Config): Mode => (config.apiKey ? "api-key" : config.privateKey ? "x402" : "unconfigured");
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }

@@ -5,7 +5,8 @@ import { helpText } from "./help.js";
 import { log } from "./log.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 import { errorText } from "./errors.js";
-import { createServer, createServices } from "./server.js";
+import { createServer } from "./server.js";
+import { createServices } from "./services.js";
 
 /** CLI entry: configuration → services → stdio (default) or Streamable HTTP (`--http`). */
 async function main() {
@@ -51,11 +52,7 @@ async function main() {
   const services = createServices(config, { configProblem });
   const mode = configProblem
     ? "invalid configuration: every tool call reports it"
-    : config.apiKey
-      ? "API-key mode"
-      : config.privateKey
-        ? `x402 mode on ${config.network}`
-        : "no credentials yet: free tools only";
+    : { "api-key": "API-key mode", x402: `x402 mode on ${config.network}`, unconfigured: "no credentials yet: free tools only" }[services.mode];
 
   if (config.http) {
     // Loaded only here: express and the HTTP transport would slow every stdio start.

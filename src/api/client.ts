@@ -1,8 +1,8 @@
-import type { Config } from "../config.js";
+import type { Config, Mode } from "../config.js";
 import { errorText, ToolFailure } from "../errors.js";
 import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
 import { USD_PRICE_BY_PATH } from "../catalog/prices.js";
-import { httpFailure, networkFailure, paymentNeeded, timeoutFailure, type AuthMode } from "./errors.js";
+import { httpFailure, networkFailure, paymentNeeded, timeoutFailure } from "./errors.js";
 import { log } from "../log.js";
 import { jsonHeaders } from "../net/http.js";
 import { sendWithRetries } from "../net/retry.js";
@@ -29,17 +29,16 @@ const CACHE_MAX_BYTES = 32 * 1024 * 1024;
  * error wording.
  */
 export class TokenMetricsClient {
-  readonly mode: AuthMode;
   readonly cache = new ResponseCache(CACHE_MAX_BYTES);
   private readonly inFlight = new Map<string, { result: Promise<ApiResult & { bytes: number }>; callers: SharedCancellation }>();
 
+  /** `payer` is the payer's fetch, present exactly in x402 mode. */
   constructor(
     private readonly config: Config,
+    private readonly mode: Mode,
     private readonly payer?: PaidFetch,
     private readonly fetchImpl: typeof fetch = fetch,
-  ) {
-    this.mode = config.apiKey ? "api-key" : payer ? "x402" : "unpaid";
-  }
+  ) {}
 
   /**
    * Answers from cache when an identical call is recent, joins an identical call in flight (N
@@ -48,7 +47,7 @@ export class TokenMetricsClient {
   async call(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult> {
     // Not even asked: the user learns the price and how to configure without a round trip.
     const priceUsd = USD_PRICE_BY_PATH[request.path];
-    if (this.mode === "unpaid" && priceUsd !== 0) throw paymentNeeded(request.path, priceUsd);
+    if (this.mode === "unconfigured" && priceUsd !== 0) throw paymentNeeded(request.path, priceUsd);
     const key = `${request.method} ${request.url} ${request.body ?? ""}`;
     const cached = this.cache.get(key);
     if (cached) return { body: cached.body, reused: { source: "cache", fetchedAt: cached.fetchedAt.toISOString() } };

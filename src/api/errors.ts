@@ -1,8 +1,6 @@
+import type { Mode } from "../config.js";
 import { errorText, ToolFailure } from "../errors.js";
 import { log } from "../log.js";
-
-/** How the server authenticates upstream; "unpaid": no credentials, x402 header, free endpoints only. */
-export type AuthMode = "api-key" | "x402" | "unpaid";
 
 /** Token Metrics' failures in words a model can act on: the wording lives in one place. */
 
@@ -25,7 +23,7 @@ function upstreamMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-export function httpFailure(status: number, body: unknown, mode: AuthMode, attempts: number): ToolFailure {
+export function httpFailure(status: number, body: unknown, mode: Mode, attempts: number): ToolFailure {
   const said = upstreamMessage(body);
   const detail = said ? ` Token Metrics said: "${said}".` : "";
   const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
@@ -43,7 +41,7 @@ export function httpFailure(status: number, body: unknown, mode: AuthMode, attem
       return new ToolFailure(
         mode === "api-key"
           ? `This endpoint needs payment (402): your API plan does not include it.${detail} Upgrade the plan or use TOKEN_METRICS_PRIVATE_KEY to pay per call.`
-          : mode === "unpaid"
+          : mode === "unconfigured"
             ? `Token Metrics asks payment for this call (402) and no credentials are configured.${detail} ${CONFIGURE}`
             : `Payment was not accepted (402).${detail} Check the wallet's balance and network.`,
         "upstream",

@@ -5,10 +5,10 @@ import { buildRequest } from "../api/request.js";
 import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
-import type { Config } from "../config.js";
+import type { Mode } from "../config.js";
 import { log } from "../log.js";
 import { redact } from "../secret.js";
-import type { Services } from "../server.js";
+import type { Services } from "../services.js";
 import { callContext, type Extra } from "./call-context.js";
 import { inputSchemaFor } from "./input-schema.js";
 import type { SessionLog } from "./session-log.js";
@@ -38,7 +38,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         title: endpoint.title,
         description: describe(endpoint),
         inputSchema: inputSchemaFor(endpoint),
-        annotations: annotationsFor(endpoint, deps.config),
+        annotations: annotationsFor(endpoint, deps.mode),
         _meta: viewMeta(endpoint.name),
       },
       // Everything the call logs (payment, refusal, failure) goes to its own client.
@@ -53,8 +53,8 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
  * Without an API key a priced endpoint is paid (or will be, once a wallet is set: clients cache
  * tools/list); free endpoints and API-key mode only read.
  */
-function annotationsFor(endpoint: Endpoint, config: Config): ToolAnnotations {
-  const paid = !config.apiKey && expectedPriceUsd(endpoint) !== 0;
+function annotationsFor(endpoint: Endpoint, mode: Mode): ToolAnnotations {
+  const paid = mode !== "api-key" && expectedPriceUsd(endpoint) !== 0;
   return { title: endpoint.title, readOnlyHint: !paid, destructiveHint: false, idempotentHint: !paid, openWorldHint: true };
 }
 

@@ -4,7 +4,7 @@ import { ASSET_DECIMALS, type AssetSymbol } from "../assets.js";
 import { dailyWindowStart, type PaymentBook } from "../payer/book.js";
 import { reconcile } from "../payer/reconcile.js";
 import { redact } from "../secret.js";
-import type { Services } from "../server.js";
+import type { Services } from "../services.js";
 import { clientName } from "./call-context.js";
 import { chainReadFailure } from "./chain-errors.js";
 import { viewMeta } from "./views.js";
@@ -68,7 +68,7 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
     "payments://ledger",
     { title: "Payments ledger summary", description: "Recent payments, totals per asset and endpoint, and budget left (JSON).", mimeType: "application/json" },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(services.payer ? await spendingSummary(services) : services.configProblem ? { mode: "invalid-configuration", problem: redact(services.configProblem) } : { mode: services.config.apiKey ? "api-key" : "unconfigured" }) }],
+      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(services.payer ? await spendingSummary(services) : services.configProblem ? { mode: "invalid-configuration", problem: redact(services.configProblem) } : { mode: services.mode }) }],
     }),
   );
 }
@@ -165,10 +165,11 @@ function result(value: object): CallToolResult {
 }
 
 /** No payer: a broken configuration is an error (the real problem, not "no wallet"); otherwise say which mode is on. */
-function noWallet({ config, configProblem }: Services): CallToolResult {
+function noWallet({ mode, configProblem }: Services): CallToolResult {
   if (configProblem) return { isError: true, content: [{ type: "text", text: redact(configProblem) }] };
-  const text = config.apiKey
-    ? "API-key mode: calls are billed to the Token Metrics API plan; no wallet is used and nothing is paid per call."
-    : "No wallet configured. Set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402.";
-  return { content: [{ type: "text", text }], structuredContent: { mode: config.apiKey ? "api-key" : "unconfigured" } };
+  const text =
+    mode === "api-key"
+      ? "API-key mode: calls are billed to the Token Metrics API plan; no wallet is used and nothing is paid per call."
+      : "No wallet configured. Set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402.";
+  return { content: [{ type: "text", text }], structuredContent: { mode } };
 }
