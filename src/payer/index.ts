@@ -1,27 +1,34 @@
 import type { Config } from "../config.js";
-import type { LedgerStore } from "./store.js";
 import type { PayerCore } from "./payer.js";
+import { reconcileReport, spendingReport, walletReport, type SpendingReport, type WalletReport } from "./report.js";
+import type { ReconcileReport } from "./reconcile.js";
+import type { LedgerStore } from "./store.js";
 import type { PaidFetch } from "./types.js";
 import type { WalletReader } from "./wallet.js";
 
 /**
- * The payer as the rest of the server sees it. The x402 and signing libraries take most of a
+ * The payer as the rest of the server sees it: paying, and the spending views, computed here so
+ * that tools and the dashboard only format them. The x402 and signing libraries take most of a
  * second to load, so they are imported on the first paid call (or wallet query), never at
  * start-up: tools/list must be answered at once.
  */
 export interface Payer {
   readonly fetch: PaidFetch;
-  /** The wallet address, policy and budgets, once the payment libraries are loaded. */
-  core(): Promise<PayerCore>;
+  /** What was spent and what is left; with `client`, that client's own daily budget too. */
+  spending(client?: string): Promise<SpendingReport>;
+  /** The wallet, its balances, what was spent and the limits in force. */
+  walletStatus(client?: string): Promise<WalletReport>;
+  /** Checks recent and unresolved payments against the chain and records what it proves. */
+  reconcile(): Promise<ReconcileReport>;
 }
 
 export function createPayer(config: Config, ledger: LedgerStore, wallet: WalletReader, fetchImpl?: typeof fetch): Payer {
   let loading: Promise<PayerCore> | undefined;
   const core = () => (loading ??= import("./payer.js").then((module) => module.createPayerCore(config, ledger, wallet, fetchImpl)));
   return {
-    core,
     fetch: async (request, signal, context) => (await core()).fetch(request, signal, context),
+    spending: async (client) => spendingReport(await core(), ledger, client),
+    walletStatus: async (client) => walletReport(await core(), ledger, wallet, config, client),
+    reconcile: async () => reconcileReport(await core(), ledger, wallet),
   };
 }
-
-export type { PayerCore };

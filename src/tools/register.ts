@@ -1,16 +1,14 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import { errorText, ToolFailure } from "../errors.js";
 import { buildRequest } from "../api/request.js";
 import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
 import type { Mode } from "../config.js";
-import { log } from "../log.js";
-import { redact } from "../secret.js";
 import type { Services } from "../services.js";
 import { callContext, type Extra } from "./call-context.js";
 import { inputSchemaFor } from "./input-schema.js";
+import { reply } from "./reply.js";
 import type { SessionLog } from "./session-log.js";
 import { shapeResult } from "./shape.js";
 import { viewMeta } from "./views.js";
@@ -18,17 +16,10 @@ import { viewMeta } from "./views.js";
 /** Registers each catalog entry as a tool with one generic handler. */
 export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: SessionLog): void {
   async function call(endpoint: Endpoint, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
-    if (deps.configProblem) return failure(deps.configProblem);
-    try {
-      const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
-      const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra, deps.config.approvalTimeoutMs));
-      const shaped = shapeResult(endpoint, args, body, { payment, reused });
-      return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
-    } catch (error) {
-      if (error instanceof ToolFailure) return failure(error.message);
-      log.error(`${endpoint.name} failed unexpectedly: ${errorText(error)}`);
-      return failure(`${endpoint.name} failed unexpectedly. Details are in the server log.`);
-    }
+    const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
+    const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra, deps.config.approvalTimeoutMs));
+    const shaped = shapeResult(endpoint, args, body, { payment, reused });
+    return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
   }
 
   for (const endpoint of endpoints) {
@@ -42,7 +33,7 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         _meta: viewMeta(endpoint.name),
       },
       // Everything the call logs (payment, refusal, failure) goes to its own client.
-      (args: Record<string, unknown>, extra) => logs.during(extra, () => call(endpoint, args, extra)),
+      (args: Record<string, unknown>, extra) => logs.during(extra, () => reply(deps, endpoint.name, () => call(endpoint, args, extra))),
     );
   }
 }
@@ -56,10 +47,6 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
 function annotationsFor(endpoint: Endpoint, mode: Mode): ToolAnnotations {
   const paid = mode !== "api-key" && expectedPriceUsd(endpoint) !== 0;
   return { title: endpoint.title, readOnlyHint: !paid, destructiveHint: false, idempotentHint: !paid, openWorldHint: true };
-}
-
-function failure(message: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: redact(message) }] };
 }
 
 function describe(endpoint: Endpoint): string {
