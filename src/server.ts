@@ -4,7 +4,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 import { registerPrompts } from "./prompts.js";
 import type { Services } from "./services.js";
 import { registerCatalogTools } from "./tools/register.js";
-import { forwardLogs } from "./tools/session-log.js";
+import { forwardLogs } from "./tools/connection-log.js";
 import { registerSpendingTools } from "./tools/spending.js";
 import { registerToolsetsResource } from "./tools/toolsets-resource.js";
 import { registerViewResources } from "./tools/views.js";

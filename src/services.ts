@@ -6,8 +6,8 @@ import type { LedgerStore } from "./payer/store.js";
 import { WalletReader } from "./payer/wallet.js";
 
 /**
- * What outlives one MCP session: the ledger, the payer (and so the budgets) and the API client.
- * Over HTTP every session's server shares one of these, so limits hold across sessions.
+ * What outlives one MCP connection: the ledger, the payer (and so the budgets) and the API client.
+ * Over HTTP every connection's server shares one of these, so limits hold across connections.
  */
 export interface Services {
   config: Config;

@@ -7,14 +7,14 @@ import type { Endpoint } from "../catalog/types.js";
 import type { Mode } from "../config.js";
 import type { Services } from "../services.js";
 import { callContext, type Extra } from "./call-context.js";
+import type { ConnectionLog } from "./connection-log.js";
 import { inputSchemaFor } from "./input-schema.js";
 import { reply } from "./reply.js";
-import type { SessionLog } from "./session-log.js";
 import { shapeResult } from "./shape.js";
 import { viewMeta } from "./views.js";
 
 /** Registers each catalog entry as a tool with one generic handler. */
-export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: SessionLog): void {
+export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: ConnectionLog): void {
   async function call(endpoint: Endpoint, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
     const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
     const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra, deps.config.approvalTimeoutMs));
