@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: a scripted agent session against the local sandbox, speaking x402 v2. A real MCP
+ * `npm run demo`: a scripted agent conversation against the local sandbox, speaking x402 v2. A real MCP
  * client starts the built server over stdio with only a wallet key, asks a few questions, and each
  * paid call is shown with its price, transaction and the wallet balance read from the chain before
  * and after; TMAI is paid through Permit2 once the wallet has approved it with `approve-permit2`.
@@ -71,7 +71,7 @@ try {
   const btc = tokens.data?.find((row) => row.TOKEN_NAME === "Bitcoin")?.TOKEN_ID ?? 3375;
   await step("What is Bitcoin's TM Grade?", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
   await step("Any bullish daily signal on Bitcoin?", "get_trading_signals", { token_id: btc, limit: 3, fields: ["DATE", "TRADING_SIGNAL", "TOKEN_TREND"] });
-  await step("And Ethereum's? (price now known: paid up front, one round trip)", "get_tm_grade", { token_id: 3306, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL"] });
+  await step("And Ethereum's? (a known price now: paid with the first request, one round trip)", "get_tm_grade", { token_id: 3306, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL"] });
   await step("Bitcoin's TM Grade again (answered from cache, nothing paid)", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
   await step("How is the whole market doing?", "get_market_metrics", { limit: 3 });
   await step("Pay with TMAI, 10% cheaper (server B): Bitcoin's hourly signals.", "get_hourly_trading_signals", { token_id: btc, limit: 3 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });

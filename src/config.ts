@@ -6,7 +6,7 @@ import type { Address } from "viem";
 import { z } from "zod";
 import { parseTokenList, type ClientToken } from "./auth/tokens.js";
 import { TOOLSET_NAMES, type Toolset } from "./catalog/toolsets.js";
-import { ASSET_DECIMALS, ASSET_SYMBOLS, DEFAULT_RPC_URL, NETWORKS, type AssetSymbol, type Network } from "./payer/assets.js";
+import { ASSET_DECIMALS, ASSET_SYMBOLS, DEFAULT_RPC_URL, NETWORKS, type AssetSymbol, type Network } from "./assets.js";
 import { Secret } from "./secret.js";
 
 /** An amount per asset, as a decimal string in the asset's own units ("0.05" USDC). */
@@ -71,6 +71,19 @@ export interface OAuthConfig {
   /** The claim naming the client (the ledger and budgets use the name). */
   clientClaim: string;
 }
+
+/**
+ * How calls are paid for. "api-key": the Token Metrics plan pays, no wallet is used. "x402": the
+ * wallet pays per call. "unconfigured": neither, so only free endpoints answer.
+ */
+export type Mode = "api-key" | "x402" | "unconfigured";
+
+/**
+ * The one rule for the mode; services.ts applies it once per process. It lives with the settings
+ * because the API client (below services.ts) and the doctor command (which builds no services)
+ * need it too. An API key wins when both are set: it is already paid for, so no wallet money is spent.
+ */
+export const modeOf = (config: Config): Mode => (config.apiKey ? "api-key" : config.privateKey ? "x402" : "unconfigured");
 
 export class ConfigError extends Error {
   override name = "ConfigError";

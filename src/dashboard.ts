@@ -1,7 +1,6 @@
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { RequestHandler } from "express";
-import type { Services } from "./server.js";
-import { spendingSummary, walletStatus } from "./tools/spending.js";
+import type { Services } from "./services.js";
 import { viewHtml } from "./tools/views.js";
 
 export const DASHBOARD_PATH = "/dashboard";
@@ -17,9 +16,10 @@ export function serveDashboard(services: Services): RequestHandler {
   return async (req, res, next) => {
     try {
       const client = (req as { auth?: AuthInfo }).auth?.clientId;
-      const data = services.payer
-        ? { spending: await spendingSummary(services, client), wallet: await walletStatus(services, client) }
-        : { message: services.config.apiKey ? "API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call." : "No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402." };
+      const { payer, mode } = services;
+      const data = payer
+        ? { spending: await payer.spending(client), wallet: await payer.walletStatus(client) }
+        : { message: mode === "api-key" ? "API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call." : "No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402." };
       // JSON inside <script> ends at the first "</": escape "<" so no value can close the element.
       const embedded = `<script type="application/json" id="dashboard-data">${JSON.stringify(data).replaceAll("<", "\\u003c")}</script>`;
       const page = (await viewHtml("spending")).replace("</head>", () => `${embedded}</head>`);

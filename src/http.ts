@@ -9,7 +9,8 @@ import type { HttpConfig } from "./config.js";
 import { DASHBOARD_PATH, serveDashboard } from "./dashboard.js";
 import { log } from "./log.js";
 import { createMetrics, METRICS_PATH } from "./metrics.js";
-import { createServer, SERVER_NAME, SERVER_VERSION, type Services } from "./server.js";
+import { createServer, SERVER_NAME, SERVER_VERSION } from "./server.js";
+import type { Services } from "./services.js";
 
 /** Largest JSON-RPC body accepted: a tool call's arguments are a few hundred bytes. */
 const BODY_LIMIT = "1mb";

@@ -4,7 +4,9 @@ import { CommandLineError, ConfigError, configWarnings, fallbackConfig, loadConf
 import { helpText } from "./help.js";
 import { log } from "./log.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
-import { createServer, createServices } from "./server.js";
+import { errorText } from "./errors.js";
+import { createServer } from "./server.js";
+import { createServices } from "./services.js";
 
 /** CLI entry: configuration → services → stdio (default) or Streamable HTTP (`--http`). */
 async function main() {
@@ -54,11 +56,7 @@ async function main() {
   const services = createServices(config, { configProblem });
   const mode = configProblem
     ? "invalid configuration: every tool call reports it"
-    : config.apiKey
-      ? "API-key mode"
-      : config.privateKey
-        ? `x402 mode on ${config.network}`
-        : "no credentials yet: free tools only";
+    : { "api-key": "API-key mode", x402: `x402 mode on ${config.network}`, unconfigured: "no credentials yet: free tools only" }[services.mode];
 
   if (config.http) {
     // Loaded only here: express and the HTTP transport would slow every stdio start.
@@ -83,6 +81,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  log.error(`fatal: ${error instanceof Error ? error.message : String(error)}`);
+  log.error(`fatal: ${errorText(error)}`);
   process.exit(1);
 });

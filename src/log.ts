@@ -12,7 +12,7 @@ const callSink = new AsyncLocalStorage<LogSink>();
 /**
  * Logging for humans: always stderr (stdout carries the MCP protocol), and MCP clients as
  * `notifications/message`, filtered by the level each set: what a tool call causes (a payment, a
- * refusal) goes to that call's client alone, everything else to every connected session. Messages
+ * refusal) goes to that call's client alone, everything else to every connection. Messages
  * must not contain secrets; config values holding them are Secret objects that print as [redacted].
  */
 export const log = {
@@ -22,7 +22,7 @@ export const log = {
   error: (message: string) => write("error", message),
 };
 
-/** Adds a destination for log messages (an MCP session); returns its removal. */
+/** Adds a destination for log messages (an MCP connection); returns its removal. */
 export function addLogSink(sink: LogSink): () => void {
   sinks.add(sink);
   return () => sinks.delete(sink);
@@ -30,7 +30,7 @@ export function addLogSink(sink: LogSink): () => void {
 
 /**
  * Runs a tool call's work so that the messages it logs go to `sink` (its own client, on its own
- * response stream over HTTP) instead of every session: other clients do not see its payments.
+ * response stream over HTTP) instead of every connection: other clients do not see its payments.
  */
 export function logCallTo<T>(sink: LogSink, work: () => T): T {
   return callSink.run(sink, work);

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RequestHandler } from "express";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { ASSET_DECIMALS, type AssetSymbol } from "./payer/assets.js";
+import { ASSET_DECIMALS, type AssetSymbol } from "./assets.js";
 import type { LedgerEntry } from "./payer/entry.js";
-import type { Services } from "./server.js";
-import { budgetStanding, readBalances } from "./tools/spending.js";
+import type { Services } from "./services.js";
 
 /** Where the HTTP server serves the metrics, behind the same access check as /mcp. */
 export const METRICS_PATH = "/metrics";
@@ -105,12 +104,11 @@ export function createMetrics(services: Services): ServerMetrics {
 
   /** Everything read at scrape time, gathered before any gauge changes so concurrent scrapes never see half of it. */
   async function scrape() {
-    const { payer, wallet, client } = services;
-    const core = await payer?.core();
-    const budgets = payer ? await budgetStanding(services) : undefined;
-    const clientBudgets = core ? await Promise.all(Object.keys(core.limits.perClient).map(async (name) => (await budgetStanding(services, name)).client)) : [];
-    const readings = payer ? await within(BALANCE_TIMEOUT_MS, readBalances(payer, wallet)) : undefined;
-    if (readings) await services.lowBalance?.check(readings);
+    const { payer, client } = services;
+    const budgets = payer ? await payer.budgets() : undefined;
+    const clientBudgets = payer ? await Promise.all(Object.keys(services.config.clientBudgets).map(async (name) => (await payer.budgets(name)).client)) : [];
+    const readings = payer ? await within(BALANCE_TIMEOUT_MS, payer.balances()) : undefined;
+    if (readings) await payer?.lowBalance?.check(readings);
 
     cacheLookups.reset();
     cacheLookups.inc({ result: "hit" }, client.cache.lookups.hits);

@@ -108,8 +108,8 @@ describe("Streamable HTTP", { timeout: 120_000 }, () => {
     assert.deepEqual(received.get(bystander), [], "another client's payments are not its business");
   });
 
-  test("two client sessions share one ledger and one session budget", async () => {
-    // Room for one 0.017 USDC call, not two: a per-session budget would let the second through.
+  test("two client connections share one ledger and one session budget", async () => {
+    // Room for one 0.017 USDC call, not two: a per-connection budget would let the second through.
     const env = paying({ TOKEN_METRICS_SESSION_BUDGET: "0.03 USDC" });
     const { url } = await serve(env);
     const [first, second] = [await connectHttp(url), await connectHttp(url)];

@@ -106,7 +106,7 @@ describe("never overspend", () => {
     }
   });
 
-  test("2. at most one payment per call: a price change after paying up front fails the call", async () => {
+  test("2. at most one payment per call: a price change after paying at a known price fails the call", async () => {
     // Settles every authorization it is sent, and alternates its price after each sale.
     let price = 17_000;
     const headers: string[] = [];

@@ -53,7 +53,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       assert.equal((await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
       assert.equal(before - (await balance(sandbox.chain.usdc, payer())), USDC_PRICE);
       assert.equal(paymentHeadersSeen() - seen, 1);
-      // The known price is paid up front on the next call: one request, one payment.
+      // The next call pays at the known price with its first request: one request, one payment.
       const requests = sandbox.api.requests.length;
       assert.ok(!(await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 2 } })).isError);
       assert.equal(sandbox.api.requests.length - requests, 1, "one round trip at a known price");

@@ -9,7 +9,7 @@ import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
 
-/** What makes paid calls cheap: paying up front at a known price, the cache, joining identical calls. */
+/** What makes paid calls cheap: paying at a known price with the first request, the cache, joining identical calls. */
 describe("fewer round trips and no double payments", () => {
   let sandbox: Sandbox;
   let dir: string;
@@ -34,11 +34,11 @@ describe("fewer round trips and no double payments", () => {
       const cold = requestsTo("/v2/tm-grade").length;
       assert.ok(!(await client.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } })).isError);
       assert.equal(requestsTo("/v2/tm-grade").length - cold, 2, "cold: 402, then paid");
-      const warm = requestsTo("/v2/tm-grade").length;
+      const known = requestsTo("/v2/tm-grade").length;
       const result = await client.callTool({ name: "get_tm_grade", arguments: { token_id: 3306 } });
       assert.ok(!result.isError, textOf(result));
-      const sent = requestsTo("/v2/tm-grade").slice(warm);
-      assert.equal(sent.length, 1, "warm: one request");
+      const sent = requestsTo("/v2/tm-grade").slice(known);
+      assert.equal(sent.length, 1, "at a known price: one request");
       assert.equal(sent[0]!.hasPaymentHeader, true);
       assert.equal(sent[0]!.status, 200);
       assert.equal((result.structuredContent as { payment: { amount: string } }).payment.amount, "0.017");
@@ -90,7 +90,7 @@ describe("fewer round trips and no double payments", () => {
     }
   });
 
-  test("a changed price: the up-front payment is rejected, the call says so, and the next call pays the new price once", async () => {
+  test("a changed price: the payment at the known price is rejected, the call says so, and the next call pays the new price once", async () => {
     const hostile = await startHostileServer();
     let price = "17000";
     hostile.on("/tm-grade", (req, res, paid) => {
@@ -111,7 +111,7 @@ describe("fewer round trips and no double payments", () => {
       const result = await client.callTool({ name: "get_tm_grade", arguments: { token_id: 2 } });
       assert.ok(!result.isError, textOf(result));
       assert.equal((result.structuredContent as { payment: { amount: string } }).payment.amount, "0.018");
-      assert.equal(hostile.paymentHeaders.length, 3, "the rejected up-front payment and the new one");
+      assert.equal(hostile.paymentHeaders.length, 3, "the rejected payment at the known price and the new one");
       const events = (await readLedger(ledger)).map((entry) => entry.event);
       assert.deepEqual(events, ["offered", "signed", "settled", "offered", "signed", "failed", "offered", "signed", "settled"]);
       const spending = (await client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { totals: { inFlight: { USDC: string } } };

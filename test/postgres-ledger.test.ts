@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { knownAssets } from "../src/payer/assets.js";
+import { knownAssets } from "../src/assets.js";
 import { budgetRefusal } from "../src/payer/budget.js";
 import type { LedgerEntry, NewLedgerEntry } from "../src/payer/entry.js";
 import { publicDatabaseUrl } from "../src/payer/database-url.js";

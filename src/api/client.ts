@@ -1,12 +1,14 @@
-import type { Config } from "../config.js";
+import type { Config, Mode } from "../config.js";
+import { errorText, ToolFailure } from "../errors.js";
 import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
 import { USD_PRICE_BY_PATH } from "../catalog/prices.js";
-import { httpFailure, networkFailure, paymentNeeded, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
+import { httpFailure, networkFailure, paymentNeeded, timeoutFailure } from "./errors.js";
 import { log } from "../log.js";
+import { jsonHeaders } from "../net/http.js";
+import { sendWithRetries } from "../net/retry.js";
 import { ResponseCache } from "./cache.js";
 import { Deadline } from "./deadline.js";
-import { jsonHeaders, type ApiRequest } from "./request.js";
-import { sendWithRetries } from "./retry.js";
+import type { ApiRequest } from "./request.js";
 
 export interface ApiResult {
   /** The parsed JSON body. */
@@ -27,17 +29,16 @@ const CACHE_MAX_BYTES = 32 * 1024 * 1024;
  * error wording.
  */
 export class TokenMetricsClient {
-  readonly mode: AuthMode;
   readonly cache = new ResponseCache(CACHE_MAX_BYTES);
   private readonly inFlight = new Map<string, { result: Promise<ApiResult & { bytes: number }>; callers: SharedCancellation }>();
 
+  /** `payer` is the payer's fetch, present exactly in x402 mode. */
   constructor(
     private readonly config: Config,
+    private readonly mode: Mode,
     private readonly payer?: PaidFetch,
     private readonly fetchImpl: typeof fetch = fetch,
-  ) {
-    this.mode = config.apiKey ? "api-key" : payer ? "x402" : "unpaid";
-  }
+  ) {}
 
   /**
    * Answers from cache when an identical call is recent, joins an identical call in flight (N
@@ -46,7 +47,7 @@ export class TokenMetricsClient {
   async call(request: ApiRequest, signal?: AbortSignal, context?: CallContext): Promise<ApiResult> {
     // Not even asked: the user learns the price and how to configure without a round trip.
     const priceUsd = USD_PRICE_BY_PATH[request.path];
-    if (this.mode === "unpaid" && priceUsd !== 0) throw paymentNeeded(request.path, priceUsd);
+    if (this.mode === "unconfigured" && priceUsd !== 0) throw paymentNeeded(request.path, priceUsd);
     const key = `${request.method} ${request.url} ${request.body ?? ""}`;
     const cached = this.cache.get(key);
     if (cached) return { body: cached.body, reused: { source: "cache", fetchedAt: cached.fetchedAt.toISOString() } };
@@ -94,8 +95,8 @@ export class TokenMetricsClient {
       // fetch reports an unreachable host as a TypeError; anything else is ours, and its text
       // (library errors quote URLs and values) belongs in the log, not in front of the model.
       if (error instanceof TypeError) throw networkFailure(this.config.apiBaseUrl, error);
-      log.error(`call to ${request.path} failed: ${error instanceof Error ? error.message : String(error)}`);
-      throw new ToolFailure(`Internal error while calling ${request.path}; details are in the server log. get_spending shows any payment the call made.`);
+      log.error(`call to ${request.path} failed: ${errorText(error)}`);
+      throw new ToolFailure(`Internal error while calling ${request.path}; details are in the server log. get_spending shows any payment the call made.`, "internal");
     } finally {
       deadline.clear();
     }
@@ -112,7 +113,7 @@ export class TokenMetricsClient {
 
 /** A failure of a call that paid says so: the amount, the transaction, and that calling again pays again. */
 function withPayment(error: unknown, payment: PaymentReceipt | undefined): unknown {
-  return payment && error instanceof ToolFailure ? new ToolFailure(`${error.message} ${moneySpent(payment)}`) : error;
+  return payment && error instanceof ToolFailure ? new ToolFailure(`${error.message} ${moneySpent(payment)}`, error.kind) : error;
 }
 
 /** Aborts once every caller waiting for one shared request has cancelled. */
@@ -146,7 +147,7 @@ async function readJson(response: Response): Promise<{ body: unknown; bytes: num
   try {
     return { body: text.length > 0 ? JSON.parse(text) : undefined, bytes: text.length };
   } catch {
-    if (response.ok) throw new ToolFailure(`Token Metrics answered with something that is not JSON (HTTP ${response.status}).`);
+    if (response.ok) throw new ToolFailure(`Token Metrics answered with something that is not JSON (HTTP ${response.status}).`, "upstream");
     return { body: { message: text.slice(0, 300) }, bytes: text.length };
   }
 }

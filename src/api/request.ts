@@ -1,12 +1,8 @@
 import type { Endpoint } from "../catalog/types.js";
+import type { PaidRequest } from "../payer/types.js";
 
 /** A Token Metrics API request, transport-free: what to send, not how. */
-export interface ApiRequest {
-  method: "GET" | "POST";
-  url: string;
-  body?: string;
-  /** The catalog entry's path, used for ledger entries, known prices and messages. */
-  path: string;
+export interface ApiRequest extends PaidRequest {
   /** How long an identical call may be answered from cache. */
   cacheTtlSeconds: number;
 }
@@ -24,15 +20,10 @@ export function buildRequest(baseUrl: string, endpoint: Endpoint, args: Record<s
     const sizeParam = endpoint.pagination === "top_k" ? "top_k" : "limit";
     query[sizeParam] ??= endpoint.defaultLimit;
   }
-  // Sorted so that equal requests have equal URLs (cache keys, pre-paid prices).
+  // Sorted so that equal requests have equal URLs (cache keys, known prices).
   for (const name of Object.keys(query).sort()) {
     const value = query[name];
     if (value !== undefined && !LOCAL_ARGS.has(name)) url.searchParams.set(name, String(value));
   }
   return { method: "GET", url: url.toString(), path: endpoint.path, cacheTtlSeconds: endpoint.cacheTtlSeconds };
-}
-
-/** What every request to the API sends, whatever pays for it. */
-export function jsonHeaders(request: ApiRequest): Record<string, string> {
-  return request.body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" };
 }

@@ -2,6 +2,7 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { InvalidTokenError, ServerError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import type { OAuthConfig } from "../config.js";
+import { errorText } from "../errors.js";
 import { log } from "../log.js";
 
 /** jose codes that mean the token is bad, not that the identity provider could not be reached. */
@@ -32,7 +33,7 @@ export function jwtVerifier(oauth: OAuthConfig): (token: string) => Promise<Auth
         throw new InvalidTokenError(error instanceof errors.JWTExpired ? "Token has expired" : "Invalid token");
       }
       // The JWKS could not be fetched or read: the server's problem, not the client's.
-      log.warn(`Cannot verify access tokens with TOKEN_METRICS_HTTP_JWKS_URL: ${error instanceof Error ? error.message : String(error)}`);
+      log.warn(`Cannot verify access tokens with TOKEN_METRICS_HTTP_JWKS_URL: ${errorText(error)}`);
       throw new ServerError("Cannot verify access tokens right now");
     }
     const name = payload[oauth.clientClaim];

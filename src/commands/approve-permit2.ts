@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, defineChain, erc20Abi, formatUnits, http, parseUnits, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, loadConfig } from "../config.js";
-import { CHAIN_ID_OF, knownAssets } from "../payer/assets.js";
+import { CHAIN_ID_OF, knownAssets } from "../assets.js";
 import { PERMIT2_ADDRESS } from "../payer/wallet.js";
 
 const USAGE = "Usage: token-metrics-x402-mcp approve-permit2 --asset tmai --amount <tokens> [--yes]";

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ConfigError, loadConfig, type Config } from "../config.js";
-import { CHAIN_ID_OF, networkNamed } from "../payer/assets.js";
+import { ConfigError, loadConfig, modeOf, type Config } from "../config.js";
+import { CHAIN_ID_OF, networkNamed } from "../assets.js";
 import { readChallenge } from "../payer/challenge.js";
 import { contractsUnread, policyFor, withContractFacts } from "../payer/rules.js";
 import { decide, formatAmount } from "../payer/policy.js";
@@ -40,15 +40,17 @@ export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv)
     line(false, `configuration: ${error.message}`);
     return 1;
   }
-  if (config.apiKey) {
+  const mode = modeOf(config);
+  if (mode === "api-key") {
     line(true, "configuration: API-key mode (your Token Metrics plan pays; no wallet is used, nothing to check on chain)");
     return 0;
   }
-  if (!config.privateKey) {
+  if (mode === "unconfigured") {
     line(false, "configuration: no TOKEN_METRICS_PRIVATE_KEY (x402) nor TOKEN_METRICS_API_KEY: only free tools can run");
     return 1;
   }
-  const owner = privateKeyToAccount(config.privateKey.reveal() as Hex).address;
+  // x402 mode: the private key is set.
+  const owner = privateKeyToAccount(config.privateKey!.reveal() as Hex).address;
   line(true, `configuration: x402 on ${config.network}, wallet ${owner}, assets ${config.assets.join(",")}, at most ${JSON.stringify(config.maxPerCall)} per call, daily budget ${JSON.stringify(config.dailyBudget)}`);
 
   const wallet = new WalletReader(config.rpcUrl.reveal());

@@ -1,6 +1,6 @@
 import type { Address } from "viem";
-import { ToolFailure } from "../api/errors.js";
-import type { Asset, AssetSymbol } from "./assets.js";
+import { ToolFailure } from "../errors.js";
+import type { Asset, AssetSymbol } from "../assets.js";
 import type { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
 import { moneyOf, type Money, type PaidCallRecord, type RefusalCode, type SignedEntry } from "./call-record.js";

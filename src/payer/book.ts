@@ -79,7 +79,7 @@ export class PaymentBook {
       this.count(payment, payment.amount);
       return;
     }
-    // Keyed by nonce: one tool call can sign twice (a price changed under an up-front payment).
+    // Keyed by nonce: one tool call can sign twice (the price changed under a payment at a known price).
     const payment = entry.nonce ? this.payments.get(entry.nonce) : undefined;
     if (!payment) return;
     if (entry.event === "settled") {

@@ -1,4 +1,4 @@
-import type { Asset, AssetSymbol } from "./assets.js";
+import type { Asset, AssetSymbol } from "../assets.js";
 import { dailyWindowStart, type PaymentBook } from "./book.js";
 import { formatAmount } from "./policy.js";
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { formatUnits } from "viem";
-import { ToolFailure } from "../api/errors.js";
+import { ToolFailure } from "../errors.js";
 import { log } from "../log.js";
-import type { Asset } from "./assets.js";
+import type { Asset } from "../assets.js";
 import type { Offer } from "./challenge.js";
 import type { NewLedgerEntry } from "./entry.js";
 import { formatAmount } from "./policy.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ToolFailure } from "../api/errors.js";
+import { ToolFailure } from "../errors.js";
+import { BodyTooLarge, readBounded } from "../net/http.js";
 
 /** A 402 body or PAYMENT-REQUIRED header bigger than this is not a payment challenge we will read. */
 const MAX_CHALLENGE_BYTES = 64 * 1024;
@@ -58,7 +59,10 @@ export async function readChallenge(response: Response): Promise<Challenge> {
     await response.body?.cancel();
     return readV2(header);
   }
-  const text = await readBounded(response, MAX_CHALLENGE_BYTES);
+  const text = await readBounded(response, MAX_CHALLENGE_BYTES).catch((error: unknown) => {
+    if (error instanceof BodyTooLarge) throw new ToolFailure(`The API's 402 answer is ${error.size}, too large to be a payment challenge. Nothing was signed.`);
+    throw error;
+  });
   const body = parseJson(text, "The API's 402 answer is not a JSON x402 challenge. Nothing was signed.");
   const { x402Version, accepts, error } = (body ?? {}) as { x402Version?: unknown; accepts?: unknown; error?: unknown };
   if (x402Version !== 1) {
@@ -110,28 +114,4 @@ function parseJson(text: string, failure: string): unknown {
   } catch {
     throw new ToolFailure(failure);
   }
-}
-
-/** Reads at most `limit` bytes; a longer body is refused without buffering it whole. */
-export async function readBounded(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? 0);
-  if (declared > limit || !response.body) {
-    await response.body?.cancel();
-    if (declared > limit) throw new ToolFailure(`The API's 402 answer is ${declared} bytes, too large to be a payment challenge. Nothing was signed.`);
-    return "";
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new ToolFailure(`The API's 402 answer is over ${limit} bytes, too large to be a payment challenge. Nothing was signed.`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,7 +1,8 @@
-import { ToolFailure } from "../api/errors.js";
-import { jsonHeaders, type ApiRequest } from "../api/request.js";
-import { sendWithRetries } from "../api/retry.js";
+import { ToolFailure } from "../errors.js";
+import { jsonHeaders } from "../net/http.js";
+import { sendWithRetries } from "../net/retry.js";
 import { settlementOf } from "./signer.js";
+import type { PaidRequest } from "./types.js";
 
 export interface Answer {
   response: Response;
@@ -19,7 +20,7 @@ export class Exchange {
   private readonly headers: Record<string, string>;
 
   constructor(
-    private readonly request: ApiRequest,
+    private readonly request: PaidRequest,
     private readonly fetchImpl: typeof fetch,
     /** Cut by cancellation or the deadline: what stops a call before it pays. */
     private readonly unpaidSignal: AbortSignal,

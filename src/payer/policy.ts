@@ -1,5 +1,5 @@
 import { formatUnits, getAddress, type Address } from "viem";
-import { networkNamed, type Asset, type AssetSymbol, type Network } from "./assets.js";
+import { networkNamed, type Asset, type AssetSymbol, type Network } from "../assets.js";
 import type { Offer } from "./challenge.js";
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;

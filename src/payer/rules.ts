@@ -1,6 +1,6 @@
 import { parseUnits } from "viem";
 import type { AmountPerAsset, Config } from "../config.js";
-import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "./assets.js";
+import { ASSET_DECIMALS, knownAssets, type Asset, type AssetSymbol } from "../assets.js";
 import type { BudgetLimits } from "./budget.js";
 import type { PolicyContext } from "./policy.js";
 import type { WalletReader } from "./wallet.js";

@@ -4,7 +4,7 @@ import { decodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { CAIP2_OF, type Network } from "./assets.js";
+import { CAIP2_OF, type Network } from "../assets.js";
 import type { Challenge, Offer, TransferMethod } from "./challenge.js";
 
 /** A signed payment ready to send: its headers and what the ledger keeps of it. */

@@ -1,4 +1,4 @@
-import type { ApiRequest } from "../api/request.js";
+import type { JsonRequest } from "../net/http.js";
 
 /** What a payment cost and where to see it on-chain. */
 export interface PaymentReceipt {
@@ -52,9 +52,15 @@ export interface CallContext {
   pauseDeadline?: () => () => void;
 }
 
+/** What the payer sends: a JSON request and the catalog path it is recorded and priced under. */
+export interface PaidRequest extends JsonRequest {
+  /** The catalog entry's path, used for ledger entries, known prices and messages. */
+  path: string;
+}
+
 /** Sends a request through x402, paying at most once; resolves with the final response. */
 export type PaidFetch = (
-  request: ApiRequest,
+  request: PaidRequest,
   signal: AbortSignal,
   context?: CallContext,
 ) => Promise<{ response: Response; attempts: number; payment?: PaymentReceipt }>;

@@ -1,5 +1,5 @@
 import type { Address, Hash, Hex, PublicClient } from "viem";
-import type { Asset } from "./assets.js";
+import type { Asset } from "../assets.js";
 
 const tokenFactsAbi = [
   { type: "function", name: "decimals", stateMutability: "view", inputs: [], outputs: [{ type: "uint8" }] },

@@ -1,34 +1,25 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import { ToolFailure } from "../api/errors.js";
 import { buildRequest } from "../api/request.js";
 import { expectedPriceUsd } from "../catalog/index.js";
 import { TMAI_DISCOUNT } from "../catalog/prices.js";
 import type { Endpoint } from "../catalog/types.js";
-import type { Config } from "../config.js";
-import { log } from "../log.js";
-import { redact } from "../secret.js";
-import type { Services } from "../server.js";
+import type { Mode } from "../config.js";
+import type { Services } from "../services.js";
 import { callContext, type Extra } from "./call-context.js";
+import type { ConnectionLog } from "./connection-log.js";
 import { inputSchemaFor } from "./input-schema.js";
-import type { SessionLog } from "./session-log.js";
+import { reply } from "./reply.js";
 import { shapeResult } from "./shape.js";
 import { viewMeta } from "./views.js";
 
 /** Registers each catalog entry as a tool with one generic handler. */
-export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: SessionLog): void {
+export function registerCatalogTools(server: McpServer, endpoints: readonly Endpoint[], deps: Services, logs: ConnectionLog): void {
   async function call(endpoint: Endpoint, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
-    if (deps.configProblem) return failure(deps.configProblem);
-    try {
-      const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
-      const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra, deps.config.approvalTimeoutMs));
-      const shaped = shapeResult(endpoint, args, body, { payment, reused, warning: deps.lowBalance?.takeWarning() });
-      return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
-    } catch (error) {
-      if (error instanceof ToolFailure) return failure(error.message);
-      log.error(`${endpoint.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
-      return failure(`${endpoint.name} failed unexpectedly. Details are in the server log.`);
-    }
+    const request = buildRequest(deps.config.apiBaseUrl, endpoint, args);
+    const { body, payment, reused } = await deps.client.call(request, extra.signal, callContext(server, extra, deps.config.approvalTimeoutMs));
+    const shaped = shapeResult(endpoint, args, body, { payment, reused, warning: deps.payer?.lowBalance?.takeWarning() });
+    return { content: [{ type: "text", text: shaped.text }], structuredContent: shaped.structured };
   }
 
   for (const endpoint of endpoints) {
@@ -38,11 +29,11 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
         title: endpoint.title,
         description: describe(endpoint),
         inputSchema: inputSchemaFor(endpoint),
-        annotations: annotationsFor(endpoint, deps.config),
+        annotations: annotationsFor(endpoint, deps.mode),
         _meta: viewMeta(endpoint.name),
       },
       // Everything the call logs (payment, refusal, failure) goes to its own client.
-      (args: Record<string, unknown>, extra) => logs.during(extra, () => call(endpoint, args, extra)),
+      (args: Record<string, unknown>, extra) => logs.during(extra, () => reply(deps, endpoint.name, () => call(endpoint, args, extra))),
     );
   }
 }
@@ -53,13 +44,9 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
  * Without an API key a priced endpoint is paid (or will be, once a wallet is set: clients cache
  * tools/list); free endpoints and API-key mode only read.
  */
-function annotationsFor(endpoint: Endpoint, config: Config): ToolAnnotations {
-  const paid = !config.apiKey && expectedPriceUsd(endpoint) !== 0;
+function annotationsFor(endpoint: Endpoint, mode: Mode): ToolAnnotations {
+  const paid = mode !== "api-key" && expectedPriceUsd(endpoint) !== 0;
   return { title: endpoint.title, readOnlyHint: !paid, destructiveHint: false, idempotentHint: !paid, openWorldHint: true };
-}
-
-function failure(message: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: redact(message) }] };
 }
 
 function describe(endpoint: Endpoint): string {

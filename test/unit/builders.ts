@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
-import { knownAssets, type Asset, type AssetSymbol } from "../../src/payer/assets.js";
+import { knownAssets, type Asset, type AssetSymbol } from "../../src/assets.js";
 import type { SentPayment } from "../../src/payer/attempt.js";
 import { moneyOf, type Money, type SignedEntry } from "../../src/payer/call-record.js";
 import type { Offer } from "../../src/payer/challenge.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ToolFailure } from "../../src/api/errors.js";
+import { ToolFailure } from "../../src/errors.js";
 import { PaidCallRecord, type Money, type SignedEntry } from "../../src/payer/call-record.js";
-import type { Asset } from "../../src/payer/assets.js";
+import type { Asset } from "../../src/assets.js";
 import type { Offer } from "../../src/payer/challenge.js";
 import type { LedgerEntry } from "../../src/payer/entry.js";
 import { FileLedger } from "../../src/payer/ledger.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers/promises";
 import { describe, mock, test } from "node:test";
-import { LOW_BALANCE_READ_INTERVAL_MS, LowBalanceMonitor, type BalanceReading } from "../../src/low-balance.js";
+import { LOW_BALANCE_READ_INTERVAL_MS, LowBalanceMonitor, type BalanceReading } from "../../src/payer/low-balance.js";
 import type { LedgerEntry } from "../../src/payer/entry.js";
 
 /** Lets a background read start and finish: a few turns of the event loop. */

@@ -5,20 +5,20 @@ import type { Extra } from "./call-context.js";
 
 const SEVERITY: readonly LoggingLevel[] = LoggingLevelSchema.options;
 
-export interface SessionLog {
+export interface ConnectionLog {
   /** Runs a tool call so that what it logs reaches its client as notifications tied to the call. */
   during<T>(extra: Extra, work: () => Promise<T>): Promise<T>;
 }
 
 /**
- * Server logs reach this session's client as `notifications/message`, at the level it set with
+ * Server logs reach this connection's client as `notifications/message`, at the level it set with
  * logging/setLevel. The level is kept here rather than by the SDK because a call's messages are
  * sent with the call's request id (`extra.sendNotification`): over Streamable HTTP only those
  * reach the client, on the call's own response stream; the SDK's sendLoggingMessage sends
  * unrelated notifications, which a stateless HTTP server has no stream for.
  */
-export function forwardLogs(server: McpServer, logger: string): SessionLog {
-  let threshold: LoggingLevel | undefined; // one McpServer per session: stdio's, or one HTTP request's
+export function forwardLogs(server: McpServer, logger: string): ConnectionLog {
+  let threshold: LoggingLevel | undefined; // one McpServer per connection: stdio's, or one HTTP request's
   server.server.setRequestHandler(SetLevelRequestSchema, async (request) => {
     threshold = request.params.level;
     return {};

@@ -1,3 +1,4 @@
+import { errorText } from "../errors.js";
 import { log } from "../log.js";
 
 /** viem's error names (and the facts we keep) mapped to words a user can act on. */
@@ -21,7 +22,7 @@ function describe(error: { name?: string; status?: number }): string | undefined
  * provider key), request bodies and versions: they go to the server log, never into a result.
  */
 export function chainReadFailure(error: unknown): string {
-  log.warn(`chain read failed: ${error instanceof Error ? error.message : String(error)}`);
+  log.warn(`chain read failed: ${errorText(error)}`);
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     const reason = describe(cause as { name?: string; status?: number });
     if (reason) return `${reason}; check TOKEN_METRICS_RPC_URL`;

@@ -1,7 +1,7 @@
-import type { AmountPerAsset } from "./config.js";
-import { log } from "./log.js";
-import { ASSET_DECIMALS, type AssetSymbol } from "./payer/assets.js";
-import type { LedgerEntry } from "./payer/entry.js";
+import type { AmountPerAsset } from "../config.js";
+import { log } from "../log.js";
+import { ASSET_DECIMALS, type AssetSymbol } from "../assets.js";
+import type { LedgerEntry } from "./entry.js";
 
 /** One asset's balance in its own units, as WalletReader.balances gives it ("999.983"). */
 export interface BalanceReading {
@@ -43,7 +43,7 @@ export class LowBalanceMonitor {
     private readonly read: () => Promise<BalanceReading[]>,
   ) {}
 
-  /** For Ledger.observe: a settled payment lowered the balance, so read it soon. */
+  /** For LedgerStore.observe: a settled payment lowered the balance, so read it soon. */
   readonly observe = (entry: LedgerEntry): void => {
     if (entry.event !== "settled" || this.timer) return;
     const wait = Math.max(0, this.lastRead + LOW_BALANCE_READ_INTERVAL_MS - Date.now());
