@@ -4,7 +4,6 @@ import { after, before, describe, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { CATALOG } from "../src/catalog/index.js";
-import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 import { connectInMemory } from "./helpers/mcp.js";
 
@@ -30,8 +29,9 @@ describe("tool catalog", () => {
   });
   after(() => close());
 
-  test("every priced Token Metrics endpoint is one tool, plus the free spending tools", () => {
-    assert.deepEqual(new Set(CATALOG.map((endpoint) => endpoint.path)), new Set(Object.keys(USD_PRICE_BY_PATH)));
+  test("every Token Metrics endpoint is one tool, plus the free spending tools", () => {
+    assert.equal(new Set(CATALOG.map((endpoint) => endpoint.path)).size, CATALOG.length, "one entry per path");
+    for (const { name, priceUsd } of CATALOG) assert.ok(Number.isFinite(priceUsd) && priceUsd >= 0, `${name} costs ${priceUsd}`);
     assert.equal(CATALOG.length, 29);
     assert.equal(tools.length, 29 + SPENDING_TOOLS.length);
     assert.equal(new Set(tools.map((tool) => tool.name)).size, tools.length, "tool names are unique");
@@ -47,7 +47,7 @@ describe("tool catalog", () => {
       await closeModed();
       byMode[mode] = Object.fromEntries(listed.map((tool) => [tool.name, tool.annotations]));
     }
-    const paid = CATALOG.filter((endpoint) => USD_PRICE_BY_PATH[endpoint.path] !== 0).map((endpoint) => endpoint.name);
+    const paid = CATALOG.filter((endpoint) => endpoint.priceUsd !== 0).map((endpoint) => endpoint.name);
     const free = tools.map((tool) => tool.name).filter((name) => !paid.includes(name) && name !== "reconcile_payments");
     for (const name of paid) {
       assert.deepEqual(pick(byMode.x402![name]), { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, name);

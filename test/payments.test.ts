@@ -6,10 +6,8 @@ import { after, before, describe, test } from "node:test";
 import { parseUnits, type Address, type Hash } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { CATALOG } from "../src/catalog/index.js";
-import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
+import { CATALOG, exampleArgs } from "../src/catalog/index.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
-import { exampleArgs } from "./helpers/examples.js";
 import { readLedger } from "./helpers/ledger.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { approvePermit2 } from "./helpers/chain.js";
@@ -82,12 +80,12 @@ describe(`x402 payments on the local chain (${x402} server)`, () => {
       const headers0 = paymentHeadersSeen();
       const indices = await server.client.callTool({ name: "get_indices", arguments: {} });
       const indexId = (indices.structuredContent as { data: Array<{ ID: number }> }).data[0]!.ID;
-      let expected = usdc(USD_PRICE_BY_PATH["/indices"]!);
+      let expected = usdc(CATALOG.find((endpoint) => endpoint.name === "get_indices")!.priceUsd);
       let paidCalls = 1;
-      for (const [name, args] of Object.entries(exampleArgs(indexId))) {
+      for (const [name, args] of Object.entries(exampleArgs({ indexId }))) {
         const result = await server.client.callTool({ name, arguments: args });
         assert.ok(!result.isError, `${name}: ${textOf(result)}`);
-        const price = USD_PRICE_BY_PATH[CATALOG.find((endpoint) => endpoint.name === name)!.path]!;
+        const price = CATALOG.find((endpoint) => endpoint.name === name)!.priceUsd;
         const payment = (result.structuredContent as { payment?: { amount: string } }).payment;
         if (price === 0) assert.equal(payment, undefined, `${name} is free`);
         else {

@@ -3,9 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CATALOG } from "../src/catalog/index.js";
+import { CATALOG, exampleArgs } from "../src/catalog/index.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
-import { exampleArgs } from "./helpers/examples.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
 
 const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
@@ -53,7 +52,7 @@ describe("the first calls of a new user", () => {
     });
     try {
       const seen = sandbox.api.requests.length;
-      const examples = exampleArgs(1);
+      const examples = exampleArgs({ indexId: 1 });
       const { tools } = await client.listTools();
       assert.equal(tools.length, CATALOG.length + SPENDING_TOOLS.length);
       for (const { name } of tools) {

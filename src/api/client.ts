@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
-import { USD_PRICE_BY_PATH } from "../catalog/prices.js";
+import { USD_PRICE_BY_PATH } from "../catalog/index.js";
 import { httpFailure, networkFailure, paymentNeeded, timeoutFailure, ToolFailure, type AuthMode } from "./errors.js";
 import { log } from "../log.js";
 import { ResponseCache } from "./cache.js";
