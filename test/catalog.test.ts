@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
@@ -8,7 +8,9 @@ import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 import { connectInMemory } from "./helpers/mcp.js";
 
 const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
-const SNAPSHOT = new URL("./snapshots/tools-list.json", import.meta.url);
+/** One file per tool (tools/list in x402 mode), so a schema change names its tool in the diff and the failure. */
+const TOOL_SNAPSHOTS = new URL("./snapshots/tools/", import.meta.url);
+const UPDATE_SNAPSHOTS = process.env.UPDATE_SNAPSHOTS === "1";
 /** The hints alone, per mode: small enough to review when one changes. */
 const ANNOTATIONS_SNAPSHOT = new URL("./snapshots/annotations.json", import.meta.url);
 const MODES = { x402: { TOKEN_METRICS_PRIVATE_KEY: `0x${"ab".repeat(32)}` }, "api-key": { TOKEN_METRICS_API_KEY: "tm-test-key" } };
@@ -63,7 +65,7 @@ describe("tool catalog", () => {
       ([mode, hints]) => `  "${mode}": {\n${Object.entries(hints).map(([name, annotations]) => `    "${name}": ${JSON.stringify(pick(annotations))}`).join(",\n")}\n  }`,
     );
     const current = `{\n${modes.join(",\n")}\n}\n`;
-    if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(ANNOTATIONS_SNAPSHOT, current);
+    if (UPDATE_SNAPSHOTS) await writeFile(ANNOTATIONS_SNAPSHOT, current);
     assert.equal(current, await readFile(ANNOTATIONS_SNAPSHOT, "utf8"), "annotations per mode match the snapshot (UPDATE_SNAPSHOTS=1 to accept a change)");
   });
 
@@ -128,9 +130,23 @@ describe("tool catalog", () => {
     assert.deepEqual(toolsets.find((toolset) => toolset.name === "signals")!.tools.find((tool) => tool.name === "get_trading_signals"), { name: "get_trading_signals", priceUsd: 0.017 });
   });
 
-  test("tools/list (x402 mode: no API key) matches the committed snapshot (UPDATE_SNAPSHOTS=1 to accept a change)", async () => {
-    const current = `${JSON.stringify(tools, null, 2)}\n`;
-    if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(SNAPSHOT, current);
-    assert.equal(current, await readFile(SNAPSHOT, "utf8"));
+  test("each listed tool (x402 mode: no API key) matches its committed snapshot file (UPDATE_SNAPSHOTS=1 to accept a change)", async (t) => {
+    const fileOf = (name: string) => new URL(`${name}.json`, TOOL_SNAPSHOTS);
+    const listed = tools.map((tool) => tool.name).sort();
+    if (UPDATE_SNAPSHOTS) {
+      await rm(TOOL_SNAPSHOTS, { recursive: true, force: true });
+      await mkdir(TOOL_SNAPSHOTS, { recursive: true });
+      for (const tool of tools) await writeFile(fileOf(tool.name), `${JSON.stringify(tool, null, 2)}\n`);
+    }
+    const snapshotted = (await readdir(TOOL_SNAPSHOTS)).filter((file) => file.endsWith(".json")).map((file) => file.slice(0, -".json".length)).sort();
+    assert.deepEqual(listed.filter((name) => !snapshotted.includes(name)), [], "listed tools without a snapshot file in test/snapshots/tools/");
+    assert.deepEqual(snapshotted.filter((name) => !listed.includes(name)), [], "snapshot files in test/snapshots/tools/ for tools no longer listed");
+    // Compared as JSON values (what the wire carries), so neither the order of tools/list nor of an
+    // object's keys counts; arrays (enums, required) keep theirs.
+    for (const tool of tools) {
+      await t.test(tool.name, async () => {
+        assert.deepEqual(JSON.parse(JSON.stringify(tool)), JSON.parse(await readFile(fileOf(tool.name), "utf8")), `${tool.name} differs from test/snapshots/tools/${tool.name}.json`);
+      });
+    }
   });
 });
