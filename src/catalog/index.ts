@@ -22,8 +22,8 @@ export function endpointsIn(toolsets: readonly Toolset[]): Endpoint[] {
 }
 
 /**
- * The entries' prices by API path, for what knows only the path of a request (the API client's
- * "unpaid" answer, the sandbox's payment gates).
+ * The entries' prices by API path, derived, for the API client: it knows only a request's path
+ * when it answers an unpaid call with the price.
  */
 export const USD_PRICE_BY_PATH: Readonly<Record<string, number>> = Object.fromEntries(CATALOG.map((endpoint) => [endpoint.path, endpoint.priceUsd]));
 
