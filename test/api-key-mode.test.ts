@@ -6,7 +6,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { exampleArgs } from "../src/catalog/index.js";
 import { SANDBOX_API_KEY } from "../sandbox/index.js";
 import { startTokenMetricsApi, type TokenMetricsApi } from "../sandbox/tm-api.js";
-import { connectInMemory, textOf } from "./helpers/mcp.js";
+import { ALL_TOOLS_COUNT, connectInMemory, textOf } from "./helpers/mcp.js";
 
 /** API-key mode against the Token Metrics look-alike: no chain needed. */
 describe("API-key mode", () => {
@@ -186,7 +186,7 @@ describe("API-key mode", () => {
   test("no credentials: tools/list works and a paid call gives its price and how to configure, without a request", async () => {
     const { client: bare, close: closeBare } = await connectInMemory({ TOKEN_METRICS_API_BASE_URL: api.baseUrl });
     const before = api.requests.length;
-    assert.equal((await bare.listTools()).tools.length, 32);
+    assert.equal((await bare.listTools()).tools.length, ALL_TOOLS_COUNT);
     const result = await bare.callTool({ name: "get_tm_grade", arguments: { token_id: 3375 } });
     await closeBare();
     assert.equal(result.isError, true);

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { after, before, describe, test } from "node:test";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { before, describe, test } from "node:test";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { CATALOG } from "../src/catalog/index.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
-import { connectInMemory } from "./helpers/mcp.js";
+import { ALL_TOOLS_COUNT, connectInMemory, listToolsInMemory, SPENDING_TOOLS } from "./helpers/mcp.js";
 
-const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
 /** One file per tool (tools/list in x402 mode), so a schema change names its tool in the diff and the failure. */
 const TOOL_SNAPSHOTS = new URL("./snapshots/tools/", import.meta.url);
 const UPDATE_SNAPSHOTS = process.env.UPDATE_SNAPSHOTS === "1";
@@ -21,21 +19,16 @@ const pick = (annotations: Tool["annotations"]) => {
 };
 
 describe("tool catalog", () => {
-  let client: Client;
-  let close: () => Promise<unknown>;
   let tools: Tool[];
 
   before(async () => {
-    ({ client, close } = await connectInMemory({}));
-    ({ tools } = await client.listTools());
+    tools = await listToolsInMemory({});
   });
-  after(() => close());
 
   test("every Token Metrics endpoint is one tool, plus the free spending tools", () => {
     assert.equal(new Set(CATALOG.map((endpoint) => endpoint.path)).size, CATALOG.length, "one entry per path");
     for (const { name, priceUsd } of CATALOG) assert.ok(Number.isFinite(priceUsd) && priceUsd >= 0, `${name} costs ${priceUsd}`);
-    assert.equal(CATALOG.length, 29);
-    assert.equal(tools.length, 29 + SPENDING_TOOLS.length);
+    assert.equal(tools.length, ALL_TOOLS_COUNT);
     assert.equal(new Set(tools.map((tool) => tool.name)).size, tools.length, "tool names are unique");
     for (const tool of tools) assert.match(tool.name, /^[a-z][a-z0-9_]*$/);
     for (const name of SPENDING_TOOLS) assert.ok(tools.some((tool) => tool.name === name), name);
@@ -44,9 +37,7 @@ describe("tool catalog", () => {
   test("annotations are honest: paid tools in x402 mode may spend, the rest only read", async () => {
     const byMode: Record<string, Record<string, Tool["annotations"]>> = {};
     for (const [mode, env] of Object.entries(MODES)) {
-      const { client: moded, close: closeModed } = await connectInMemory(env);
-      const listed = (await moded.listTools()).tools;
-      await closeModed();
+      const listed = await listToolsInMemory(env);
       byMode[mode] = Object.fromEntries(listed.map((tool) => [tool.name, tool.annotations]));
     }
     const paid = CATALOG.filter((endpoint) => endpoint.priceUsd !== 0).map((endpoint) => endpoint.name);
@@ -100,9 +91,7 @@ describe("tool catalog", () => {
   });
 
   test("toolsets limit what is registered", async () => {
-    const { client: limited, close: closeLimited } = await connectInMemory({ TOKEN_METRICS_TOOLSETS: "indices,signals" });
-    const names = (await limited.listTools()).tools.map((tool) => tool.name).sort();
-    await closeLimited();
+    const names = (await listToolsInMemory({ TOKEN_METRICS_TOOLSETS: "indices,signals" })).map((tool) => tool.name).sort();
     assert.deepEqual(names, [
       "get_hourly_trading_signals",
       "get_indices",
