@@ -254,31 +254,40 @@ interface AnvilProcess {
   stop(): Promise<void>;
 }
 
+/** Names the anvil binary to run instead of the npm package's, e.g. on a platform Foundry publishes no npm binary for. */
+const ANVIL_BINARY_VARIABLE = "ANVIL_BINARY";
+
+const ANVIL_HOW_TO =
+  `The sandbox needs Foundry's anvil. npm ci installs it (the @foundry-rs/anvil development dependency ` +
+  `carries the binary for linux and macOS on x64 and arm64, and Windows on x64); elsewhere install Foundry ` +
+  `(https://getfoundry.sh) so that anvil is on PATH, or set ${ANVIL_BINARY_VARIABLE} to the binary's path.`;
+
 /**
- * The anvil binary from Foundry's npm platform package. We depend on the linux-amd64 package
- * directly: the `@foundry-rs/anvil` wrapper lists every platform as optional, and `npm ci` fails
- * when the registry lacks one of them (this one serves only linux-amd64).
+ * Which anvil to run: ANVIL_BINARY when set, else the binary of the platform package that
+ * `@foundry-rs/anvil` lists as an optional dependency (npm installs the one matching this machine),
+ * else `anvil` on PATH. The binary is run directly rather than through the wrapper's bin.mjs, so
+ * stopping the sandbox signals anvil itself.
  */
-function anvilBinaryPath(): string {
+function anvilCommand(): string {
+  const configured = process.env[ANVIL_BINARY_VARIABLE];
+  if (configured) return configured;
   const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch] ?? process.arch;
-  const platformPackage = `@foundry-rs/anvil-${process.platform}-${arch}`;
-  let packageJson: string;
   try {
-    packageJson = createRequire(import.meta.url).resolve(`${platformPackage}/package.json`);
+    // Resolved from the wrapper, where npm may nest its optional dependency.
+    const wrapper = createRequire(createRequire(import.meta.url).resolve("@foundry-rs/anvil/package.json"));
+    const packageJson = wrapper.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/package.json`);
+    return join(dirname(packageJson), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
   } catch {
-    throw new Error(
-      `anvil is not installed for ${process.platform}/${process.arch}: ${platformPackage} not found ` +
-        `(npm install -D ${platformPackage})`,
-    );
+    return "anvil";
   }
-  return join(dirname(packageJson), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
 }
 
 async function spawnAnvil(clockOffsetSeconds: number): Promise<AnvilProcess> {
   // anvil's blocks follow the machine's clock from the genesis timestamp on, so an offset there shifts them all.
   const clock = clockOffsetSeconds === 0 ? [] : ["--timestamp", String(Math.floor(Date.now() / 1000) + clockOffsetSeconds)];
   // Port 0: anvil binds a free port itself and prints it, so there is no pick-then-bind race.
-  const child = spawn(anvilBinaryPath(), ["--chain-id", String(LOCAL_CHAIN_ID), "--host", "127.0.0.1", "--port", "0", ...clock], {
+  const command = anvilCommand();
+  const child = spawn(command, ["--chain-id", String(LOCAL_CHAIN_ID), "--host", "127.0.0.1", "--port", "0", ...clock], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   // No pid: the spawn itself failed; "error" follows and there is nothing to track or kill.
@@ -297,7 +306,9 @@ async function spawnAnvil(clockOffsetSeconds: number): Promise<AnvilProcess> {
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.once("error", reject);
+    child.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "ENOENT" ? new Error(`anvil not found (${command}). ${ANVIL_HOW_TO}`) : error),
+    );
     child.once("exit", (code, signal) =>
       reject(new Error(`anvil exited before listening (code ${code}, signal ${signal}):\n${output}`)),
     );

@@ -55,8 +55,6 @@ export interface SandboxInfo {
 }
 
 export interface SandboxOptions extends StartChainOptions {
-  /** USD price per path, overriding the price table. */
-  prices?: Readonly<Record<string, number>>;
   /** Default {@link DEFAULT_X402_MODE}. */
   x402?: X402Mode;
 }
@@ -78,7 +76,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const chain = await startChain({ ...options, tmai: options.tmai ?? TMAI_BY_MODE[mode] });
   let payments: Payments | undefined;
   try {
-    payments = mode === "v2" ? startPaymentsV2(chain, options.prices) : await startPaymentsV1(chain, options.prices);
+    payments = mode === "v2" ? startPaymentsV2(chain) : await startPaymentsV1(chain);
     const api = await startTokenMetricsApi({ apiKeys: [SANDBOX_API_KEY], paymentGate: payments.gate });
     const ledgerDir = await mkdtemp(join(tmpdir(), "tm-sandbox-"));
     const info: SandboxInfo = {
@@ -116,10 +114,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 }
 
-async function startPaymentsV1(chain: LocalChain, prices: SandboxOptions["prices"]): Promise<Payments> {
+async function startPaymentsV1(chain: LocalChain): Promise<Payments> {
   const facilitator = await startFacilitator({ rpcUrl: chain.rpcUrl, privateKey: chain.facilitatorPrivateKey, chainId: chain.chainId });
   return {
-    gate: createPaymentGate({ payTo: chain.payTo, facilitatorUrl: facilitator.url, tmai: chain.tokens.tmai, prices }),
+    gate: createPaymentGate({ payTo: chain.payTo, facilitatorUrl: facilitator.url, tmai: chain.tokens.tmai }),
     network: "base-sepolia",
     facilitatorUrl: facilitator.url,
     settledCount: facilitator.settledCount,
@@ -127,7 +125,7 @@ async function startPaymentsV1(chain: LocalChain, prices: SandboxOptions["prices
   };
 }
 
-function startPaymentsV2(chain: LocalChain, prices: SandboxOptions["prices"]): Payments {
+function startPaymentsV2(chain: LocalChain): Payments {
   const facilitator = createFacilitatorV2({ rpcUrl: chain.rpcUrl, privateKey: chain.facilitatorPrivateKey, chainId: chain.chainId });
   return {
     gate: createPaymentGateV2({
@@ -136,7 +134,6 @@ function startPaymentsV2(chain: LocalChain, prices: SandboxOptions["prices"]): P
       network: facilitator.network,
       usdc: chain.tokens.usdc,
       tmai: chain.tokens.tmai,
-      prices,
     }),
     network: facilitator.network,
     settledCount: facilitator.settledCount,

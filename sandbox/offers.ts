@@ -1,11 +1,11 @@
 /**
  * What the sandbox charges, shared by the x402 v1 and v2 payment gates: which routes are paid and at
- * what USD price (the catalog's price table), what TMAI costs in base units, and which asset a
+ * what USD price (the catalog entries' `priceUsd`), what TMAI costs in base units, and which asset a
  * request asks to pay with (`x-payment-token`, as Token Metrics documents it).
  */
 import type { RequestHandler } from "express";
 import { parseUnits } from "viem";
-import { TMAI_DISCOUNT, USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
+import { CATALOG, TMAI_DISCOUNT } from "../src/catalog/index.js";
 
 export type PaymentToken = "usdc" | "tmai";
 
@@ -21,11 +21,9 @@ export interface PaidRoute {
   usd: number;
 }
 
-/** The paid routes of a price table (default: the catalog's); free paths get no route, so they pass. */
-export function paidRoutes(prices: Readonly<Record<string, number>> = USD_PRICE_BY_PATH): PaidRoute[] {
-  return Object.entries(prices)
-    .filter(([, usd]) => usd > 0)
-    .map(([path, usd]) => ({ route: `${path === "/tmai" ? "POST" : "GET"} /v2${path}`, usd }));
+/** The catalog's paid routes; free endpoints get no route, so they pass. */
+export function paidRoutes(): PaidRoute[] {
+  return CATALOG.filter((endpoint) => endpoint.priceUsd > 0).map((endpoint) => ({ route: `${endpoint.method} /v2${endpoint.path}`, usd: endpoint.priceUsd }));
 }
 
 /** A USD price in a token's base units, to the micro-dollar (USDC's precision). */

@@ -17,8 +17,6 @@ export interface PaymentGateV2Options {
   network: Network;
   usdc: SandboxToken;
   tmai: SandboxToken;
-  /** Overrides the price table (USD per call), e.g. to test a price change. */
-  prices?: Readonly<Record<string, number>>;
 }
 
 type PaymentOption = Extract<RouteConfig["accepts"], readonly unknown[]>[number];
@@ -40,7 +38,7 @@ export function createPaymentGateV2(options: PaymentGateV2Options): RequestHandl
   });
   const routesPreferring = (first: PaymentToken): RoutesConfig =>
     Object.fromEntries(
-      paidRoutes(options.prices).map(({ route, usd }) => {
+      paidRoutes().map(({ route, usd }) => {
         const offers = {
           usdc: offer(options.usdc, usdToBaseUnits(usd, options.usdc.decimals)),
           tmai: offer(options.tmai, tmaiPrice(usd, options.tmai.decimals)),

@@ -8,8 +8,6 @@ export interface PaymentGateOptions {
   payTo: Address;
   facilitatorUrl: string;
   tmai: SandboxToken;
-  /** Overrides the price table (USD per call), e.g. to test a price change. */
-  prices?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -19,7 +17,7 @@ export interface PaymentGateOptions {
  */
 export function createPaymentGate(options: PaymentGateOptions): RequestHandler {
   const routes = (priceOf: (usd: number) => RoutesConfig[string]): RoutesConfig =>
-    Object.fromEntries(paidRoutes(options.prices).map(({ route, usd }) => [route, priceOf(usd)]));
+    Object.fromEntries(paidRoutes().map(({ route, usd }) => [route, priceOf(usd)]));
   const facilitator = { url: options.facilitatorUrl as `${string}://${string}` };
   return gateByPaymentToken({
     usdc: paymentMiddleware(

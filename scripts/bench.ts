@@ -23,7 +23,7 @@ import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
 import { loadConfig } from "../src/config.js";
 import { sandboxEnv, startSandbox } from "../sandbox/index.js";
 import { createServer, createServices, type Services } from "../src/server.js";
-import { exampleArgs } from "../test/helpers/examples.js";
+import { exampleArgs } from "../src/catalog/index.js";
 import { startInstantServer } from "./bench/instant-server.js";
 import { startSandboxProcess } from "./bench/sandbox-process.js";
 
@@ -210,7 +210,7 @@ try {
   await client.connect(clientSide);
   const indexId = ((await client.callTool({ name: "get_indices", arguments: {} })).structuredContent as { data: Array<{ ID: number }> }).data[0]!.ID;
   const sizes: Array<[string, number]> = [];
-  for (const [name, args] of Object.entries(exampleArgs(indexId))) {
+  for (const [name, args] of Object.entries(exampleArgs({ indexId }))) {
     const result = await client.callTool({ name, arguments: args });
     sizes.push([name, JSON.stringify(result.content).length]);
   }

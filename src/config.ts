@@ -136,12 +136,23 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
   .transform((value) => value as Address);
 
-/** What --help says about a setting: its meaning and its default as a user writes it. */
+/** A setting Claude Desktop asks for in the MCPB bundle (scripts/bundle/manifest.ts): its field there. */
+export interface BundleField {
+  /** The `user_config` key. */
+  key: string;
+  title: string;
+  /** Masked in the form and kept in the OS keychain. */
+  sensitive?: boolean;
+}
+
+/** What --help (and the bundle's form) says about a setting: its meaning and its default as a user writes it. */
 interface SettingHelp {
   help: string;
   shownDefault: string;
+  bundle?: BundleField;
 }
-const about = <T extends z.ZodType>(schema: T, help: string, shownDefault = "none") => schema.meta({ help, shownDefault } satisfies SettingHelp);
+const about = <T extends z.ZodType>(schema: T, help: string, shownDefault = "none", bundle?: BundleField) =>
+  schema.meta({ help, shownDefault, bundle } satisfies SettingHelp);
 
 /** Enum-like settings ignore case and surrounding spaces, like every other setting. */
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.string().trim().toLowerCase().pipe(z.enum(values));
@@ -160,12 +171,19 @@ const envSchema = z.object({
       .refine((key) => BigInt(key) > 0n && BigInt(key) < SECP256K1_ORDER, "is not a valid secp256k1 private key")
       .optional(),
     "Wallet that pays per call with x402 (0x + 64 hex). Needs USDC/TMAI, no ETH.",
+    "none",
+    { key: "private_key", title: "Wallet private key (x402)", sensitive: true },
   ),
   TOKEN_METRICS_API_KEY: about(
     z.string().trim().regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces").optional(),
     "Token Metrics API key; wins over the wallet when both are set (no money spent).",
+    "none",
+    { key: "api_key", title: "Token Metrics API key", sensitive: true },
   ),
-  TOKEN_METRICS_NETWORK: about(oneOf(NETWORKS).default("base-sepolia"), `${NETWORKS.join(" (testnet) or ")} (real money).`, "base-sepolia"),
+  TOKEN_METRICS_NETWORK: about(oneOf(NETWORKS).default("base-sepolia"), `${NETWORKS.join(" (testnet) or ")} (real money).`, "base-sepolia", {
+    key: "network",
+    title: "Network",
+  }),
   TOKEN_METRICS_ASSETS: about(
     z
       .string()
@@ -181,11 +199,13 @@ const envSchema = z.object({
       .default(["USDC"]),
     "Assets you allow, preferred first, e.g. tmai,usdc.",
     "usdc",
+    { key: "assets", title: "Assets" },
   ),
   TOKEN_METRICS_MAX_PER_CALL: about(
     amountList.prefault(DEFAULT_MAX_PER_CALL),
     'Per-call maximum per asset, e.g. "0.1 USDC, 0.5 TMAI". An asset without a limit is never paid.',
     DEFAULT_MAX_PER_CALL,
+    { key: "max_per_call", title: "Maximum per call" },
   ),
   TOKEN_METRICS_PAYEES: about(
     z
@@ -202,17 +222,28 @@ const envSchema = z.object({
     "Comma-separated payee addresses; when set, nobody else is paid.",
     "any",
   ),
-  TOKEN_METRICS_TMAI_ADDRESS: about(address.optional(), "TMAI's contract on the network; TMAI is refused until set (and allowed in TOKEN_METRICS_ASSETS)."),
-  TOKEN_METRICS_SESSION_BUDGET: about(amountList.default({}), 'Spending limit per server process, e.g. "1 USDC".'),
+  TOKEN_METRICS_TMAI_ADDRESS: about(
+    address.optional(),
+    "TMAI's contract on the network; TMAI is refused until set (and allowed in TOKEN_METRICS_ASSETS).",
+    "none",
+    { key: "tmai_address", title: "TMAI contract address" },
+  ),
+  TOKEN_METRICS_SESSION_BUDGET: about(amountList.default({}), 'Spending limit per server process, e.g. "1 USDC".', "none", { key: "session_budget", title: "Session budget" }),
   TOKEN_METRICS_DAILY_BUDGET: about(
     amountList.default(DEFAULT_DAILY_BUDGET),
     'Spending limit per rolling 24 hours, shared by all processes using the same ledger; every asset that can be paid needs one, e.g. "2 USDC, 100 TMAI".',
     "2 USDC",
+    { key: "daily_budget", title: "Daily budget" },
   ),
-  TOKEN_METRICS_CONFIRM_ABOVE: about(amountList.default({}), "Ask the user before paying more than this per call."),
+  TOKEN_METRICS_CONFIRM_ABOVE: about(amountList.default({}), "Ask the user before paying more than this per call.", "none", {
+    key: "confirm_above",
+    title: "Ask before paying more than",
+  }),
   TOKEN_METRICS_LOW_BALANCE: about(
     amountList.default({}),
     'Warn (log, tool results, get_wallet_status) when the wallet holds less than this, e.g. "5 USDC, 200 TMAI"; read after payments.',
+    "none",
+    { key: "low_balance", title: "Warn when the wallet holds less than" },
   ),
   TOKEN_METRICS_APPROVAL_TIMEOUT_MS: about(
     z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
@@ -266,6 +297,7 @@ const envSchema = z.object({
       .default(TOOLSET_NAMES),
     `Tool groups to register: all, or some of ${TOOLSET_NAMES.join(",")}.`,
     "all",
+    { key: "toolsets", title: "Toolsets" },
   ),
   TOKEN_METRICS_CACHE_TTL: about(z.coerce.number().int().min(0).max(86_400).optional(), "Seconds an identical call may be answered from cache (no request, no payment).", "per endpoint"),
   TOKEN_METRICS_TIMEOUT_MS: about(
@@ -383,12 +415,15 @@ export class CommandLineError extends ConfigError {
   override name = "CommandLineError";
 }
 
-/** One line per setting for --help, from the schema above, so help and parsing cannot drift. */
-export function describeSettings(): Array<{ variable: string; flag?: string; shownDefault: string; help: string }> {
+/**
+ * One line per setting for --help and the bundle's form, from the schema above, so help, the
+ * bundle and parsing cannot drift.
+ */
+export function describeSettings(): Array<{ variable: string; flag?: string } & SettingHelp> {
   const flagOf = new Map<string, string>(Object.entries(FLAG_TO_ENV).map(([flag, variable]) => [variable, flag]));
   return Object.entries(envSchema.shape).map(([variable, schema]) => {
-    const { help, shownDefault } = schema.meta() as unknown as SettingHelp;
-    return { variable, flag: flagOf.get(variable), shownDefault, help };
+    const { help, shownDefault, bundle } = schema.meta() as unknown as SettingHelp;
+    return { variable, flag: flagOf.get(variable), shownDefault, help, bundle };
   });
 }
 

@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { GetPromptResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { CATALOG, expectedPriceUsd } from "./catalog/index.js";
+import { CATALOG } from "./catalog/index.js";
 
 /** Ready-made agent tasks: which tools to call in which order, and what that costs. */
 export function registerPrompts(server: McpServer): void {
@@ -60,13 +60,13 @@ function userMessage(text: string): GetPromptResult {
   return { messages: [{ role: "user", content: { type: "text", text } }] };
 }
 
-/** What the listed calls cost once each with x402, from the price table (the 402 challenge decides). */
+/** What the listed calls cost once each with x402, from the catalog's prices (the 402 challenge decides). */
 function costNote(tools: readonly string[]): string {
   let usd = 0;
   for (const name of tools) {
     const endpoint = CATALOG.find((entry) => entry.name === name);
     if (!endpoint) throw new Error(`prompt refers to unknown tool ${name}`);
-    usd += expectedPriceUsd(endpoint) ?? 0;
+    usd += endpoint.priceUsd;
   }
   return `Cost: about $${usd.toFixed(3)} in USDC for these calls with x402 (10% less in TMAI, nothing extra with an API key). If a tool is missing, tell me which toolset to enable (TOKEN_METRICS_TOOLSETS) instead of guessing. Ask me before making further paid calls.`;
 }

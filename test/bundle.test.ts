@@ -13,7 +13,7 @@ import { stageBundle } from "../scripts/bundle/stage.js";
 import { CATALOG } from "../src/catalog/index.js";
 import { DEFAULT_MAX_PER_CALL, loadConfig } from "../src/config.js";
 import { startSandbox, type Sandbox } from "../sandbox/index.js";
-import { connectInMemory, textOf } from "./helpers/mcp.js";
+import { listToolsInMemory, textOf } from "./helpers/mcp.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const readJson = async <T>(path: string) => JSON.parse(await readFile(join(ROOT, path), "utf8")) as T;
@@ -59,12 +59,7 @@ describe("MCPB bundle", () => {
   test("its tools are the server's own, every catalog tool among them", async () => {
     const names = (manifest.tools ?? []).map((tool) => tool.name);
     for (const endpoint of CATALOG) assert.ok(names.includes(endpoint.name), endpoint.name);
-    const { client, close } = await connectInMemory({});
-    try {
-      assert.deepEqual(names.sort(), (await client.listTools()).tools.map((tool) => tool.name).sort());
-    } finally {
-      await close();
-    }
+    assert.deepEqual(names.sort(), (await listToolsInMemory({})).map((tool) => tool.name).sort());
   });
 
   test("the env Claude Desktop builds from the settings is a valid configuration", async () => {

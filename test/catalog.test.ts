@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
-import { after, before, describe, test } from "node:test";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { before, describe, test } from "node:test";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { CATALOG } from "../src/catalog/index.js";
-import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
 import { TOOLSET_NAMES } from "../src/catalog/toolsets.js";
-import { connectInMemory } from "./helpers/mcp.js";
+import { ALL_TOOLS_COUNT, connectInMemory, listToolsInMemory, SPENDING_TOOLS } from "./helpers/mcp.js";
 
-const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
-const SNAPSHOT = new URL("./snapshots/tools-list.json", import.meta.url);
+/** One file per tool (tools/list in x402 mode), so a schema change names its tool in the diff and the failure. */
+const TOOL_SNAPSHOTS = new URL("./snapshots/tools/", import.meta.url);
+const UPDATE_SNAPSHOTS = process.env.UPDATE_SNAPSHOTS === "1";
 /** The hints alone, per mode: small enough to review when one changes. */
 const ANNOTATIONS_SNAPSHOT = new URL("./snapshots/annotations.json", import.meta.url);
 const MODES = { x402: { TOKEN_METRICS_PRIVATE_KEY: `0x${"ab".repeat(32)}` }, "api-key": { TOKEN_METRICS_API_KEY: "tm-test-key" } };
@@ -20,20 +19,16 @@ const pick = (annotations: Tool["annotations"]) => {
 };
 
 describe("tool catalog", () => {
-  let client: Client;
-  let close: () => Promise<unknown>;
   let tools: Tool[];
 
   before(async () => {
-    ({ client, close } = await connectInMemory({}));
-    ({ tools } = await client.listTools());
+    tools = await listToolsInMemory({});
   });
-  after(() => close());
 
-  test("every priced Token Metrics endpoint is one tool, plus the free spending tools", () => {
-    assert.deepEqual(new Set(CATALOG.map((endpoint) => endpoint.path)), new Set(Object.keys(USD_PRICE_BY_PATH)));
-    assert.equal(CATALOG.length, 29);
-    assert.equal(tools.length, 29 + SPENDING_TOOLS.length);
+  test("every Token Metrics endpoint is one tool, plus the free spending tools", () => {
+    assert.equal(new Set(CATALOG.map((endpoint) => endpoint.path)).size, CATALOG.length, "one entry per path");
+    for (const { name, priceUsd } of CATALOG) assert.ok(Number.isFinite(priceUsd) && priceUsd >= 0, `${name} costs ${priceUsd}`);
+    assert.equal(tools.length, ALL_TOOLS_COUNT);
     assert.equal(new Set(tools.map((tool) => tool.name)).size, tools.length, "tool names are unique");
     for (const tool of tools) assert.match(tool.name, /^[a-z][a-z0-9_]*$/);
     for (const name of SPENDING_TOOLS) assert.ok(tools.some((tool) => tool.name === name), name);
@@ -42,12 +37,10 @@ describe("tool catalog", () => {
   test("annotations are honest: paid tools in x402 mode may spend, the rest only read", async () => {
     const byMode: Record<string, Record<string, Tool["annotations"]>> = {};
     for (const [mode, env] of Object.entries(MODES)) {
-      const { client: moded, close: closeModed } = await connectInMemory(env);
-      const listed = (await moded.listTools()).tools;
-      await closeModed();
+      const listed = await listToolsInMemory(env);
       byMode[mode] = Object.fromEntries(listed.map((tool) => [tool.name, tool.annotations]));
     }
-    const paid = CATALOG.filter((endpoint) => USD_PRICE_BY_PATH[endpoint.path] !== 0).map((endpoint) => endpoint.name);
+    const paid = CATALOG.filter((endpoint) => endpoint.priceUsd !== 0).map((endpoint) => endpoint.name);
     const free = tools.map((tool) => tool.name).filter((name) => !paid.includes(name) && name !== "reconcile_payments");
     for (const name of paid) {
       assert.deepEqual(pick(byMode.x402![name]), { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, name);
@@ -63,7 +56,7 @@ describe("tool catalog", () => {
       ([mode, hints]) => `  "${mode}": {\n${Object.entries(hints).map(([name, annotations]) => `    "${name}": ${JSON.stringify(pick(annotations))}`).join(",\n")}\n  }`,
     );
     const current = `{\n${modes.join(",\n")}\n}\n`;
-    if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(ANNOTATIONS_SNAPSHOT, current);
+    if (UPDATE_SNAPSHOTS) await writeFile(ANNOTATIONS_SNAPSHOT, current);
     assert.equal(current, await readFile(ANNOTATIONS_SNAPSHOT, "utf8"), "annotations per mode match the snapshot (UPDATE_SNAPSHOTS=1 to accept a change)");
   });
 
@@ -98,9 +91,7 @@ describe("tool catalog", () => {
   });
 
   test("toolsets limit what is registered", async () => {
-    const { client: limited, close: closeLimited } = await connectInMemory({ TOKEN_METRICS_TOOLSETS: "indices,signals" });
-    const names = (await limited.listTools()).tools.map((tool) => tool.name).sort();
-    await closeLimited();
+    const names = (await listToolsInMemory({ TOKEN_METRICS_TOOLSETS: "indices,signals" })).map((tool) => tool.name).sort();
     assert.deepEqual(names, [
       "get_hourly_trading_signals",
       "get_indices",
@@ -128,9 +119,23 @@ describe("tool catalog", () => {
     assert.deepEqual(toolsets.find((toolset) => toolset.name === "signals")!.tools.find((tool) => tool.name === "get_trading_signals"), { name: "get_trading_signals", priceUsd: 0.017 });
   });
 
-  test("tools/list (x402 mode: no API key) matches the committed snapshot (UPDATE_SNAPSHOTS=1 to accept a change)", async () => {
-    const current = `${JSON.stringify(tools, null, 2)}\n`;
-    if (process.env.UPDATE_SNAPSHOTS === "1") await writeFile(SNAPSHOT, current);
-    assert.equal(current, await readFile(SNAPSHOT, "utf8"));
+  test("each listed tool (x402 mode: no API key) matches its committed snapshot file (UPDATE_SNAPSHOTS=1 to accept a change)", async (t) => {
+    const fileOf = (name: string) => new URL(`${name}.json`, TOOL_SNAPSHOTS);
+    const listed = tools.map((tool) => tool.name).sort();
+    if (UPDATE_SNAPSHOTS) {
+      await rm(TOOL_SNAPSHOTS, { recursive: true, force: true });
+      await mkdir(TOOL_SNAPSHOTS, { recursive: true });
+      for (const tool of tools) await writeFile(fileOf(tool.name), `${JSON.stringify(tool, null, 2)}\n`);
+    }
+    const snapshotted = (await readdir(TOOL_SNAPSHOTS)).filter((file) => file.endsWith(".json")).map((file) => file.slice(0, -".json".length)).sort();
+    assert.deepEqual(listed.filter((name) => !snapshotted.includes(name)), [], "listed tools without a snapshot file in test/snapshots/tools/");
+    assert.deepEqual(snapshotted.filter((name) => !listed.includes(name)), [], "snapshot files in test/snapshots/tools/ for tools no longer listed");
+    // Compared as JSON values (what the wire carries), so neither the order of tools/list nor of an
+    // object's keys counts; arrays (enums, required) keep theirs.
+    for (const tool of tools) {
+      await t.test(tool.name, async () => {
+        assert.deepEqual(JSON.parse(JSON.stringify(tool)), JSON.parse(await readFile(fileOf(tool.name), "utf8")), `${tool.name} differs from test/snapshots/tools/${tool.name}.json`);
+      });
+    }
   });
 });

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,10 +11,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer, type HttpServer } from "../src/http.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { createServices } from "../src/server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 const ALICE = "alice-token-0123456789abcdef";
 const BOB = "bob-token-0123456789abcdef";
@@ -26,18 +25,19 @@ const INITIALIZE = { jsonrpc: "2.0", id: 1, method: "initialize", params: { prot
 const PAID_CALL = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_trading_signals", arguments: { token_id: 3375 } } };
 
 describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let ledgers = 0;
   let signingKey: CryptoKey;
   let strangerKey: CryptoKey;
   let jwks: Server;
   let jwksUrl: string;
   const open: Array<{ close(): Promise<unknown> }> = [];
+  // Registered before the sandbox's, so the servers close before the sandbox stops.
+  after(async () => {
+    for (const item of open.reverse()) await item.close();
+    jwks.close();
+  });
+  const world = useSandbox("http-auth");
 
   before(async () => {
-    sandbox = await startSandbox();
-    dir = await mkdtemp(join(tmpdir(), "tm-http-auth-"));
     // The identity provider's key, published as a JWKS on 127.0.0.1; the stranger's is not.
     const pair = await generateKeyPair("ES256");
     signingKey = pair.privateKey;
@@ -48,16 +48,10 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
     await once(jwks, "listening");
     jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
   });
-  after(async () => {
-    for (const item of open.reverse()) await item.close();
-    jwks.close();
-    await sandbox.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   async function serve(env: Record<string, string> = {}): Promise<{ server: HttpServer; ledger: string }> {
-    const ledger = join(dir, `ledger-${++ledgers}.jsonl`);
-    const config = loadConfig({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, ...env }, ["--http", "--port", "0"]);
+    const ledger = world.newLedger();
+    const config = loadConfig(world.env(ledger, env), ["--http", "--port", "0"]);
     const server = await startHttpServer(createServices(config), config.http!);
     open.push(server);
     return { server, ledger };
@@ -96,7 +90,7 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
 
   test("without a token, with a wrong one or a non-Bearer scheme: 401 before the body is read, and nothing reaches the API", async () => {
     const { server, ledger } = await withTokens();
-    const apiRequests = sandbox.api.requests.length;
+    const apiRequests = world.sandbox.api.requests.length;
     for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${ALICE}x` }, { authorization: `Bearer ${ALICE.slice(0, -1)}` }, { authorization: `Basic ${ALICE}` }]) {
       for (const body of [JSON.stringify(INITIALIZE), JSON.stringify(PAID_CALL), "{ not json"]) {
         const response = await post(server.url, body, headers);
@@ -104,7 +98,7 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
         assert.equal((await assertCleanJson(response, 401)).error, "invalid_token");
       }
     }
-    assert.equal(sandbox.api.requests.length, apiRequests, "no request reached the API");
+    assert.equal(world.sandbox.api.requests.length, apiRequests, "no request reached the API");
     assert.deepEqual(await readLedger(ledger), [], "nothing was paid or refused");
   });
 
@@ -146,7 +140,7 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
 
   test("OAuth: a JWT that is expired, for another audience, signed by another key or without a subject gets 401", async () => {
     const { server } = await withOAuth();
-    const apiRequests = sandbox.api.requests.length;
+    const apiRequests = world.sandbox.api.requests.length;
     const bad = [
       await jwt({}, { expires: "-1m" }),
       await jwt({}, { audience: "someone-else" }),
@@ -160,7 +154,7 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
       assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer error="invalid_token", error_description="[^"]*", resource_metadata="[^"]*"$/);
       await assertCleanJson(response, 401);
     }
-    assert.equal(sandbox.api.requests.length, apiRequests);
+    assert.equal(world.sandbox.api.requests.length, apiRequests);
   });
 
   test("bad JSON is a 400 parse error, a 10 MB body a 413, unknown paths and methods JSON 404/405: never a page or a stack", async () => {
@@ -193,7 +187,7 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
     for (const [env, expected] of [
       [{}, /TOKEN_METRICS_HTTP_HOST=0\.0\.0\.0 .*TOKEN_METRICS_HTTP_TOKENS/],
       [{ TOKEN_METRICS_HTTP_TOKENS: `alice:${ALICE},alice:${BOB}` }, /TOKEN_METRICS_HTTP_TOKENS: entry 2: the name alice is listed twice/],
-      [{ TOKEN_METRICS_HTTP_TOKENS_FILE: join(dir, "no-such-file") }, /TOKEN_METRICS_HTTP_TOKENS_FILE: cannot read/],
+      [{ TOKEN_METRICS_HTTP_TOKENS_FILE: join(world.dir, "no-such-file") }, /TOKEN_METRICS_HTTP_TOKENS_FILE: cannot read/],
     ] as const) {
       const { code, stderr } = await runBuilt(["--http", "--host", "0.0.0.0", "--port", "0"], env);
       assert.notEqual(code, 0, stderr);

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
-import { networkInterfaces, tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { networkInterfaces } from "node:os";
+import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -16,33 +14,24 @@ import type { Address, Hash } from "viem";
 import { CATALOG } from "../src/catalog/index.js";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer, type HttpServer } from "../src/http.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
+import { sandboxEnv } from "../sandbox/index.js";
 import { createServices, SERVER_NAME, SERVER_VERSION } from "../src/server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectInMemory, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 const INSPECTOR_CLI = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/cli/build/cli.js");
 
 describe("Streamable HTTP", { timeout: 120_000 }, () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let ledgers = 0;
   const open: Array<{ close(): Promise<unknown> }> = [];
-
-  before(async () => {
-    sandbox = await startSandbox();
-    dir = await mkdtemp(join(tmpdir(), "tm-http-"));
-  });
+  // Registered before the sandbox's, so the servers close before the sandbox stops.
   after(async () => {
     for (const item of open.reverse()) await item.close();
-    await sandbox.stop();
-    await rm(dir, { recursive: true, force: true });
   });
+  const world = useSandbox("http");
 
   /** The x402 environment for the sandbox, with a fresh ledger file. */
-  function paying(env: Record<string, string> = {}) {
-    return { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`), ...env };
-  }
+  const paying = (env: Record<string, string> = {}) => world.env(world.newLedger(), env);
 
   /** An in-process HTTP server configured as `--http --port 0` would be. */
   async function serve(env: Record<string, string>): Promise<HttpServer> {
@@ -76,14 +65,14 @@ describe("Streamable HTTP", { timeout: 120_000 }, () => {
 
   test("a paid call settles on the sandbox chain", async () => {
     const client = await connectHttp((await serve(paying())).url);
-    const payer = sandbox.info.payerAddress as Address;
-    const before = await sandbox.chain.balanceOf(sandbox.chain.usdc, payer);
+    const payer = world.sandbox.info.payerAddress as Address;
+    const before = await world.sandbox.chain.balanceOf(world.sandbox.chain.usdc, payer);
     const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
     assert.ok(!result.isError, textOf(result));
     const payment = (result.structuredContent as { payment: { amount: string; transaction: Hash } }).payment;
     assert.equal(payment.amount, "0.017");
-    assert.equal((await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
-    assert.equal(await sandbox.chain.balanceOf(sandbox.chain.usdc, payer), before - 17_000n);
+    assert.equal((await world.sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
+    assert.equal(await world.sandbox.chain.balanceOf(world.sandbox.chain.usdc, payer), before - 17_000n);
   });
 
   test("the log messages a call causes reach that call's client on its response stream, and only it", async () => {
@@ -169,7 +158,7 @@ describe("Streamable HTTP", { timeout: 120_000 }, () => {
 
   test("the built server with --http --port 0 logs its URL, serves, and stops on SIGTERM", async () => {
     const child = spawn(process.execPath, [BUILT_SERVER, "--http", "--port", "0"], {
-      env: { PATH: process.env.PATH ?? "", HOME: dir, ...sandboxEnv(sandbox.info, "api-key") },
+      env: { PATH: process.env.PATH ?? "", HOME: world.dir, ...sandboxEnv(world.sandbox.info, "api-key") },
       stdio: ["ignore", "pipe", "pipe"],
     });
     try {

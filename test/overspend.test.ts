@@ -4,50 +4,37 @@
  */
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
-import { appendFile, copyFile, mkdtemp, rename, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { appendFile, copyFile, rename, rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import { createWalletClient, http, type Address, type Hash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { compileTokenContract } from "../sandbox/token-contract.js";
 import { settleOnChain, settlementHeader } from "./helpers/chain.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 const PRICE = 17_000n; // get_trading_signals, 0.017 USDC
 const signals = (page: number) => ({ name: "get_trading_signals", arguments: { token_id: 3375, limit: 1, page } });
 const challenge = (...offers: object[]) => ({ x402Version: 1, error: "X-PAYMENT header is required", accepts: offers });
 
 describe("never overspend", () => {
-  let sandbox: Sandbox;
+  // The chain's clock is 30 s behind this machine's: the server runs with a clock 30 s fast.
+  const world = useSandbox("overspend", { clockOffsetSeconds: -30 });
+  const { newLedger, payerUsdc } = world;
   let hostile: Awaited<ReturnType<typeof startHostileServer>>;
-  let dir: string;
-  let files = 0;
-  const newLedger = () => join(dir, `ledger-${++files}.jsonl`);
-  const payerUsdc = () => sandbox.chain.balanceOf(sandbox.chain.usdc, sandbox.info.payerAddress as Address);
   /** Settings for a server paying from the sandbox wallet, through the hostile server unless told otherwise. */
-  const env = (ledger: string, extra: Record<string, string> = {}) => ({
-    ...sandboxEnv(sandbox.info, "x402"),
-    TOKEN_METRICS_LEDGER: ledger,
-    TOKEN_METRICS_API_BASE_URL: hostile.baseUrl,
-    ...extra,
-  });
-  const settle = (header: string) => settleOnChain(sandbox.chain.rpcUrl, sandbox.chain.usdc, header);
+  const env = (ledger: string, extra: Record<string, string> = {}) => world.env(ledger, { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, ...extra });
+  const settle = (header: string) => settleOnChain(world.sandbox.chain.rpcUrl, world.sandbox.chain.usdc, header);
   const data = (res: ServerResponse, headers: Record<string, string> = {}) => json(res, 200, { success: true, message: "ok", length: 0, data: [] }, headers);
 
   before(async () => {
-    // The chain's clock is 30 s behind this machine's: the server runs with a clock 30 s fast.
-    [sandbox, hostile, dir] = await Promise.all([startSandbox({ clockOffsetSeconds: -30 }), startHostileServer(), mkdtemp(join(tmpdir(), "tm-overspend-"))]);
+    hostile = await startHostileServer();
   });
-  after(async () => {
-    await Promise.all([sandbox.stop(), hostile.stop()]);
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => hostile.stop());
 
   test("1. a fast local clock never releases an authorization the chain can still settle", async () => {
     const held: string[] = [];
@@ -118,7 +105,7 @@ describe("never overspend", () => {
       const value = (JSON.parse(Buffer.from(header, "base64").toString()) as { payload: { authorization: { value: string } } }).payload.authorization.value;
       if (value !== String(price)) return json(res, 402, challenge(offer({ maxAmountRequired: String(price) })));
       price = price === 17_000 ? 18_000 : 17_000;
-      data(res, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, sandbox.info.payerAddress as Address) });
+      data(res, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) });
     });
     const { client, close } = await connectStdio(env(newLedger(), { TOKEN_METRICS_MAX_PER_CALL: "0.02 USDC" }));
     try {
@@ -141,7 +128,7 @@ describe("never overspend", () => {
   test("3. a ledger deleted or replaced while running keeps every budget", async () => {
     const ledger = newLedger();
     const { client, close } = await connectStdio(
-      env(ledger, { TOKEN_METRICS_API_BASE_URL: sandbox.info.apiBaseUrl, TOKEN_METRICS_SESSION_BUDGET: "0.034 USDC", TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC" }),
+      env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_SESSION_BUDGET: "0.034 USDC", TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC" }),
     );
     try {
       const before = await payerUsdc();
@@ -164,7 +151,7 @@ describe("never overspend", () => {
 
   test("4. a torn line never swallows the reservation after it, and is reported", async () => {
     const ledger = newLedger();
-    const { client, close } = await connectStdio(env(ledger, { TOKEN_METRICS_API_BASE_URL: sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC" }));
+    const { client, close } = await connectStdio(env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC" }));
     try {
       const before = await payerUsdc();
       assert.ok(!(await client.callTool(signals(1))).isError);
@@ -213,14 +200,14 @@ describe("never overspend", () => {
     const cases: Array<[string, (res: ServerResponse, transaction: Hash) => void, RegExp, "settled" | "failed"]> = [
       [
         "settled, then a server error",
-        (res, transaction) => json(res, 500, { message: "boom" }, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, sandbox.info.payerAddress as Address) }),
+        (res, transaction) => json(res, 500, { message: "boom" }, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) }),
         /server error \(500\).*payment of 0\.017 USDC for this call settled \(transaction 0x[0-9a-f]{64}\); calling again pays again/,
         "settled",
       ],
       [
         "settled, then a body that is not JSON",
         (res, transaction) =>
-          res.writeHead(200, { "content-type": "text/html", "X-PAYMENT-RESPONSE": settlementHeader(transaction, sandbox.info.payerAddress as Address) }).end("<html>oops</html>"),
+          res.writeHead(200, { "content-type": "text/html", "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) }).end("<html>oops</html>"),
         /not JSON.*payment of 0\.017 USDC for this call settled \(transaction 0x[0-9a-f]{64}\); calling again pays again/,
         "settled",
       ],
@@ -297,10 +284,10 @@ describe("never overspend", () => {
     test("a TMAI contract whose decimals differ from what budgets assume is never paid", async () => {
       // A token with 6 decimals configured as TMAI: every TMAI amount would be read 10^12 times too small.
       const { abi, bytecode } = await compileTokenContract();
-      const chain = sandbox.chain.chain;
-      const deployer = createWalletClient({ account: privateKeyToAccount("0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e"), chain, transport: http(sandbox.chain.rpcUrl) });
+      const chain = world.sandbox.chain.chain;
+      const deployer = createWalletClient({ account: privateKeyToAccount("0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e"), chain, transport: http(world.sandbox.chain.rpcUrl) });
       const hash = await deployer.deployContract({ abi, bytecode, args: ["Token Metrics AI", "TMAI", 6] });
-      const token = (await sandbox.chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
+      const token = (await world.sandbox.chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
       hostile.on("/trading-signals", (_req, res) => json(res, 402, challenge(offer({ asset: token, maxAmountRequired: "15300", extra: { name: "Token Metrics AI", version: "2" } }))));
       const seen = hostile.paymentHeaders.length;
       const { client, close } = await connectStdio(
@@ -319,15 +306,15 @@ describe("never overspend", () => {
   test("reconcile reads only unresolved and recent payments, however long the ledger", async () => {
     const ledger = newLedger();
     const old = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
-    const payer = sandbox.info.payerAddress;
+    const payer = world.sandbox.info.payerAddress;
     const lines: string[] = [];
     for (let i = 0; i < 50_000; i++) {
       const nonce = `0x${i.toString(16).padStart(64, "0")}`;
-      const base = { ts: old, session: "old", call: `c${i}`, endpoint: "/trading-signals", network: "base-sepolia", payer, asset: "USDC", assetAddress: sandbox.chain.usdc, amount: "17000", nonce, validBefore: "1" };
+      const base = { ts: old, session: "old", call: `c${i}`, endpoint: "/trading-signals", network: "base-sepolia", payer, asset: "USDC", assetAddress: world.sandbox.chain.usdc, amount: "17000", nonce, validBefore: "1" };
       lines.push(JSON.stringify({ ...base, event: "signed" }), JSON.stringify({ ...base, event: "settled", transaction: "unknown" }));
     }
     await appendFile(ledger, `${lines.join("\n")}\n`);
-    const { client, close } = await connectStdio(env(ledger, { TOKEN_METRICS_API_BASE_URL: sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "100000 USDC" }));
+    const { client, close } = await connectStdio(env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "100000 USDC" }));
     try {
       assert.ok(!(await client.callTool(signals(1))).isError);
       const report = (await client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as { checked: number; matching: number };

@@ -8,7 +8,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { Address } from "viem";
 import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { INSTALL_TARGETS, packAndInstall } from "../scripts/size/packed-install.js";
-import { textOf } from "./helpers/mcp.js";
+import { ALL_TOOLS_COUNT, textOf } from "./helpers/mcp.js";
 
 /** What a user gets from `npm i token-metrics-x402-mcp`, built from this clone with `npm pack`. */
 describe("the npm package", { timeout: 300_000 }, () => {
@@ -48,7 +48,7 @@ describe("the npm package", { timeout: 300_000 }, () => {
       }),
     );
     try {
-      assert.equal((await client.listTools()).tools.length, 32);
+      assert.equal((await client.listTools()).tools.length, ALL_TOOLS_COUNT);
       const payer = info.payerAddress as Address;
       const before = await chain.balanceOf(chain.usdc, payer);
       const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });

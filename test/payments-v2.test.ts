@@ -5,58 +5,46 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Address, Hash } from "viem";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
 import { extractPaymentIdentifier } from "@x402/extensions/payment-identifier";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
+import { sandboxEnv } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 const USDC_PRICE = 17_000n; // get_trading_signals: $0.017
 const TMAI_PRICE = 153n * 10n ** 14n; // 0.0153 TMAI: 10% less
 
 describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let files = 0;
-  const newLedger = () => join(dir, `ledger-${++files}.jsonl`);
-  const balance = (asset: Address, owner: Address) => sandbox.chain.balanceOf(asset, owner);
-  const payer = () => sandbox.info.payerAddress as Address;
-  const paymentHeadersSeen = () => sandbox.api.requests.filter((request) => request.hasPaymentHeader).length;
+  const world = useSandbox("payments-v2", { x402: "v2" });
+  const { newLedger } = world;
+  const balance = (asset: Address, owner: Address) => world.sandbox.chain.balanceOf(asset, owner);
+  const payer = () => world.sandbox.info.payerAddress as Address;
+  const paymentHeadersSeen = () => world.sandbox.api.requests.filter((request) => request.hasPaymentHeader).length;
   const withTmai = { TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI" };
-
-  before(async () => {
-    [sandbox, dir] = await Promise.all([startSandbox({ x402: "v2" }), mkdtemp(join(tmpdir(), "tm-payments-v2-"))]);
-  });
-  after(async () => {
-    await sandbox.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   test("a USDC call on a v2 server: one PAYMENT-SIGNATURE, exactly the price on chain, the receipt in the result", async () => {
     const ledger = newLedger();
-    const { client, close } = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger });
+    const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger });
     try {
-      const before = await balance(sandbox.chain.usdc, payer());
+      const before = await balance(world.sandbox.chain.usdc, payer());
       const seen = paymentHeadersSeen();
       const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
       assert.ok(!result.isError, textOf(result));
       const payment = (result.structuredContent as { payment: { asset: string; amount: string; transaction: Hash; status: string } }).payment;
       assert.deepEqual([payment.asset, payment.amount, payment.status], ["USDC", "0.017", "settled"]);
-      assert.equal((await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
-      assert.equal(before - (await balance(sandbox.chain.usdc, payer())), USDC_PRICE);
+      assert.equal((await world.sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
+      assert.equal(before - (await balance(world.sandbox.chain.usdc, payer())), USDC_PRICE);
       assert.equal(paymentHeadersSeen() - seen, 1);
       // The next call pays at the known price with its first request: one request, one payment.
-      const requests = sandbox.api.requests.length;
+      const requests = world.sandbox.api.requests.length;
       assert.ok(!(await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 2 } })).isError);
-      assert.equal(sandbox.api.requests.length - requests, 1, "one round trip at a known price");
+      assert.equal(world.sandbox.api.requests.length - requests, 1, "one round trip at a known price");
       assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["offered", "signed", "settled", "offered", "signed", "settled"]);
     } finally {
       await close();
@@ -65,13 +53,13 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
 
   test("a payment whose answer was lost is sent again, unchanged, by the next identical call (payment-identifier): paid once, data the second time", async () => {
     const ledger = newLedger();
-    const { client, close } = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger });
+    const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger });
     const call = () => client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 7 } });
     try {
       assert.ok(!(await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } })).isError, "learns the price");
-      const before = await balance(sandbox.chain.usdc, payer());
-      const sent = sandbox.api.requests.length;
-      sandbox.api.injectFaults([{ loseAnswer: true }]);
+      const before = await balance(world.sandbox.chain.usdc, payer());
+      const sent = world.sandbox.api.requests.length;
+      world.sandbox.api.injectFaults([{ loseAnswer: true }]);
       const lost = await call();
       assert.equal(lost.isError, true);
       assert.match(textOf(lost), /was sent and may have settled/);
@@ -79,10 +67,10 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       assert.ok(!again.isError, textOf(again));
       const payment = (again.structuredContent as { payment: { status: string; transaction: Hash } }).payment;
       assert.equal(payment.status, "settled");
-      assert.equal((await sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
-      assert.equal(before - (await balance(sandbox.chain.usdc, payer())), USDC_PRICE, "paid once for both calls");
+      assert.equal((await world.sandbox.chain.publicClient.getTransactionReceipt({ hash: payment.transaction })).status, "success");
+      assert.equal(before - (await balance(world.sandbox.chain.usdc, payer())), USDC_PRICE, "paid once for both calls");
 
-      const payments = sandbox.api.requests.slice(sent).map((request) => request.payment);
+      const payments = world.sandbox.api.requests.slice(sent).map((request) => request.payment);
       assert.equal(payments.length, 2, "one request per call, both paid");
       const ids = payments.map((header) => extractPaymentIdentifier(decodePaymentSignatureHeader(header!)));
       assert.ok(ids[0] && ids[0] === ids[1], `the same valid payment id both times: ${ids.join(", ")}`);
@@ -96,11 +84,11 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
 
   test("TMAI through Permit2: refused with how to approve, then approve-permit2 sends one approve and the call pays 10% less", async () => {
     const ledger = newLedger();
-    const env = { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, ...withTmai };
+    const env = { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, ...withTmai };
     const { client, close } = await connectStdio(env);
     try {
-      const usdcBefore = await balance(sandbox.chain.usdc, payer());
-      const tmaiBefore = await balance(sandbox.chain.tmai, payer());
+      const usdcBefore = await balance(world.sandbox.chain.usdc, payer());
+      const tmaiBefore = await balance(world.sandbox.chain.tmai, payer());
       const seen = paymentHeadersSeen();
       const refused = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
       assert.equal(refused.isError, true);
@@ -117,8 +105,8 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       const paid = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
       assert.ok(!paid.isError, textOf(paid));
       assert.equal((paid.structuredContent as { payment: { asset: string; amount: string } }).payment.asset, "TMAI");
-      assert.equal(tmaiBefore - (await balance(sandbox.chain.tmai, payer())), TMAI_PRICE, "TMAI moved: 10% less than USDC");
-      assert.equal(await balance(sandbox.chain.usdc, payer()), usdcBefore, "USDC untouched");
+      assert.equal(tmaiBefore - (await balance(world.sandbox.chain.tmai, payer())), TMAI_PRICE, "TMAI moved: 10% less than USDC");
+      assert.equal(await balance(world.sandbox.chain.usdc, payer()), usdcBefore, "USDC untouched");
       const signed = (await readLedger(ledger)).find((entry) => entry.event === "signed");
       assert.equal(signed?.method, "permit2");
       const report = (await client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as { checked: number; matching: number };
@@ -151,7 +139,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       test(name, async () => {
         hostile.on("/trading-signals", (_req, res) => json(res, 402, {}, headers));
         const seen = hostile.paymentHeaders.length;
-        const { client, close } = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: newLedger(), TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
+        const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: newLedger(), TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
         try {
           const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
           assert.equal(result.isError, true);
@@ -169,9 +157,9 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
         if (!paid) json(res, 402, {}, v2([v2Offer()]));
       });
       const ledger = newLedger();
-      const settings = { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" };
+      const settings = { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" };
       const seen = hostile.paymentHeaders.length;
-      const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: dir, ...settings }, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: world.dir, ...settings }, stdio: ["pipe", "pipe", "pipe"] });
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`);
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_trading_signals", arguments: { token_id: 3375 } } })}\n`);
@@ -197,7 +185,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       hostile.on("/trading-signals", (_req, res, paid) =>
         paid ? json(res, 200, { success: true, message: "ok", length: 0, data: [] }) : json(res, 402, {}, v2([v2Offer({ maxTimeoutSeconds: 86_400 })])),
       );
-      const { client, close } = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: newLedger(), TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
+      const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: newLedger(), TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
       try {
         const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
         assert.ok(!result.isError, textOf(result));

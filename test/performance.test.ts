@@ -1,31 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import type { Address } from "viem";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
+import { describe, test } from "node:test";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { connectStdio, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 /** What makes paid calls cheap: paying at a known price with the first request, the cache, joining identical calls. */
 describe("fewer round trips and no double payments", () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let files = 0;
-  const env = (extra: Record<string, string> = {}) => ({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(dir, `ledger-${++files}.jsonl`), ...extra });
-  const payerUsdc = () => sandbox.chain.balanceOf(sandbox.chain.usdc, sandbox.info.payerAddress as Address);
-  const requestsTo = (path: string) => sandbox.api.requests.filter((request) => request.path === path);
-
-  before(async () => {
-    sandbox = await startSandbox();
-    dir = await mkdtemp(join(tmpdir(), "tm-perf-"));
-  });
-  after(async () => {
-    await sandbox.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const world = useSandbox("perf");
+  const { payerUsdc } = world;
+  const env = (extra: Record<string, string> = {}) => world.env(world.newLedger(), extra);
+  const requestsTo = (path: string) => world.sandbox.api.requests.filter((request) => request.path === path);
 
   test("once the price is known, a paid call is one HTTP request carrying the payment", async () => {
     const { client, close } = await connectStdio(env());
@@ -99,8 +84,8 @@ describe("fewer round trips and no double payments", () => {
       if (value === price) json(res, 200, { success: true, message: "ok", length: 1, data: [{ TOKEN_ID: 3375 }] });
       else json(res, 402, { x402Version: 1, error: paid ? "price changed" : "X-PAYMENT header is required", accepts: [offer({ maxAmountRequired: price })] });
     });
-    const ledger = join(dir, `ledger-${++files}.jsonl`);
-    const { client, close } = await connectStdio({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
+    const ledger = world.newLedger();
+    const { client, close } = await connectStdio(world.env(ledger, { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl }));
     try {
       assert.ok(!(await client.callTool({ name: "get_tm_grade", arguments: { token_id: 1 } })).isError);
       assert.equal(hostile.paymentHeaders.length, 1);

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { describe, test } from "node:test";
 import { parseUnits } from "viem";
 import { USER_CONFIG } from "../scripts/bundle/manifest.js";
-import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
+import { CATALOG } from "../src/catalog/index.js";
 import { DEFAULT_MAX_PER_CALL, loadConfig } from "../src/config.js";
 
 const read = (path: string) => readFile(new URL(`../${path}`, import.meta.url), "utf8");
@@ -36,7 +36,7 @@ describe("sample configurations", () => {
   test("their per-call maximum lets every catalog tool run, and agrees with the default", async () => {
     const samples = await sampleMaxima();
     assert.ok(samples.length >= 4, JSON.stringify(samples));
-    const highest = Math.max(...Object.values(USD_PRICE_BY_PATH));
+    const highest = Math.max(...CATALOG.map((endpoint) => endpoint.priceUsd));
     const defaults = loadConfig({}).maxPerCall;
     for (const { where, value } of samples) {
       const max = loadConfig({ [VARIABLE]: value }).maxPerCall;

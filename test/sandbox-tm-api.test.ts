@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { RequestHandler } from "express";
 import { paymentMiddleware } from "x402-express";
-import { USD_PRICE_BY_PATH } from "../src/catalog/prices.js";
+import { CATALOG } from "../src/catalog/index.js";
 import { DATA_PATHS } from "../sandbox/fixtures/index.js";
 import { startTokenMetricsApi, type TokenMetricsApi } from "../sandbox/tm-api.js";
 
@@ -84,8 +84,8 @@ describe("sandbox Token Metrics API", () => {
   after(() => api.stop());
 
   describe("shape", () => {
-    test("serves exactly the priced paths (GET for data, POST for /tmai)", () => {
-      assert.deepEqual(new Set([...DATA_PATHS, "/tmai"]), new Set(Object.keys(USD_PRICE_BY_PATH)));
+    test("serves exactly the catalog's paths (GET for data, POST for /tmai)", () => {
+      assert.deepEqual(new Set([...DATA_PATHS, "/tmai"]), new Set(CATALOG.map((endpoint) => endpoint.path)));
       assert.deepEqual(new Set(DATA_PATHS), new Set(Object.keys(FIELDS)));
       assert.match(api.baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/v2$/);
     });

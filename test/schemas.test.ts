@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { before, describe, test } from "node:test";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import draft7MetaSchema from "ajv/dist/refs/json-schema-draft-07.json" with { type: "json" };
+import { exampleArgs } from "../src/catalog/index.js";
 import { TOKENS } from "../sandbox/fixtures/index.js";
 import { CATEGORIES, EXCHANGES } from "../sandbox/fixtures/tokens.js";
-import { exampleArgs } from "./helpers/examples.js";
-import { connectInMemory } from "./helpers/mcp.js";
+import { listToolsInMemory } from "./helpers/mcp.js";
 
 /** Every `pattern` in a JSON Schema, with the property it constrains. */
 function patternsIn(schema: unknown, name = ""): Array<{ name: string; pattern: string }> {
@@ -22,15 +21,11 @@ function patternsIn(schema: unknown, name = ""): Array<{ name: string; pattern: 
 
 /** Portable schemas: what a Python, Go or plain-JavaScript client compiles must accept real values. */
 describe("input schemas are portable", () => {
-  let client: Client;
-  let close: () => Promise<unknown>;
   let tools: Tool[];
 
   before(async () => {
-    ({ client, close } = await connectInMemory({}));
-    ({ tools } = await client.listTools());
+    tools = await listToolsInMemory({});
   });
-  after(() => close());
 
   /**
    * A strict 2020-12 validator. The SDK labels its schemas draft-07 (`$schema`), a subset of what
@@ -55,7 +50,7 @@ describe("input schemas are portable", () => {
   test("each tool's own example arguments pass its schema with patterns compiled without flags", () => {
     // unicodeRegExp: false makes ajv compile every pattern as new RegExp(pattern), no `u`.
     const ajv = validator({ unicodeRegExp: false });
-    const examples = exampleArgs(1);
+    const examples = exampleArgs({ indexId: 1 });
     for (const tool of tools) {
       const args = examples[tool.name] ?? {};
       const validate = ajv.compile(tool.inputSchema);

@@ -1,41 +1,25 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { Address } from "viem";
 import type { LedgerEntry } from "../src/payer/entry.js";
 import { EXPIRY_MARGIN_SECONDS } from "../src/payer/reconcile.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { advanceChainClock } from "./helpers/chain.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 const PRICE = 17_000n; // get_trading_signals, 0.017 USDC
 
 // The guarantees hold against a server of each protocol version; the hostile servers speak v1.
 for (const x402 of ["v2", "v1"] as const)
 describe(`spend control (${x402} server)`, () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let files = 0;
-  const newLedger = () => join(dir, `ledger-${++files}.jsonl`);
-  const payerUsdc = () => sandbox.chain.balanceOf(sandbox.chain.usdc, sandbox.info.payerAddress as Address);
-  const env = (ledger: string, extra: Record<string, string> = {}) => ({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, ...extra });
+  const world = useSandbox("spend", { x402 });
+  const { newLedger, payerUsdc, env } = world;
   const signals = (page: number) => ({ name: "get_trading_signals", arguments: { token_id: 3375, limit: 1, page } });
-
-  before(async () => {
-    sandbox = await startSandbox({ x402 });
-    dir = await mkdtemp(join(tmpdir(), "tm-spend-"));
-  });
-  after(async () => {
-    await sandbox.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   test("100 concurrent calls with a session budget for 10 pay exactly 10, on-chain", async () => {
     const ledger = newLedger();
@@ -124,12 +108,12 @@ describe(`spend control (${x402} server)`, () => {
       const ledger = newLedger();
       const { client, close, questions } = await elicitingClient(ledger, "decline");
       try {
-        const headers = sandbox.api.requests.filter((request) => request.hasPaymentHeader).length;
+        const headers = world.sandbox.api.requests.filter((request) => request.hasPaymentHeader).length;
         const result = await client.callTool({ name: "get_market_metrics", arguments: {} });
         assert.equal(result.isError, true);
         assert.match(textOf(result), /declined by the user/);
         assert.equal(questions.length, 1);
-        assert.equal(sandbox.api.requests.filter((request) => request.hasPaymentHeader).length, headers);
+        assert.equal(world.sandbox.api.requests.filter((request) => request.hasPaymentHeader).length, headers);
         assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["refused"]);
       } finally {
         await close();
@@ -258,7 +242,7 @@ describe(`spend control (${x402} server)`, () => {
       const ledger = newLedger();
       const settings = env(ledger, { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" });
       const seen = hostile.paymentHeaders.length;
-      const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: dir, ...settings }, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: world.dir, ...settings }, stdio: ["pipe", "pipe", "pipe"] });
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`);
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: signals(1) })}\n`);
@@ -283,7 +267,7 @@ describe(`spend control (${x402} server)`, () => {
 
         // Once the chain's own clock is past the authorization's validBefore (plus the margin) and it
         // is unused, its budget comes back. The chain's clock is moved, not waited for.
-        await advanceChainClock(sandbox.chain.rpcUrl, 10 + EXPIRY_MARGIN_SECONDS + 5);
+        await advanceChainClock(world.sandbox.chain.rpcUrl, 10 + EXPIRY_MARGIN_SECONDS + 5);
         const report = (await client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as { resolved: number; stillPending: number };
         assert.equal(report.resolved, 1);
         assert.equal(report.stillPending, 0);

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { SANDBOX_API_KEY } from "../sandbox/index.js";
 import { startTokenMetricsApi, type TokenMetricsApi } from "../sandbox/tm-api.js";
-import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
+import { ALL_TOOLS_COUNT, BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
 
 const INSPECTOR_CLI = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/cli/build/cli.js");
 
@@ -45,7 +45,7 @@ describe("the built server over stdio", () => {
     const { lines, stderr } = await rawStdioSession({ TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_PRIVATE_KEY: "0xnope" }, HANDSHAKE, 3);
     assertAllJsonRpc(lines);
     const list = JSON.parse(lines.find((line) => line.includes('"id":2'))!) as { result: { tools: unknown[] } };
-    assert.equal(list.result.tools.length, 32);
+    assert.equal(list.result.tools.length, ALL_TOOLS_COUNT);
     const call = lines.find((line) => line.includes('"id":3'))!;
     assert.match(call, /"isError":true/);
     assert.match(call, /TOKEN_METRICS_NETWORK/);
@@ -74,7 +74,7 @@ describe("the built server over stdio", () => {
       { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
     );
     const { tools } = JSON.parse(stdout) as { tools: Array<{ name: string }> };
-    assert.equal(tools.length, 32);
+    assert.equal(tools.length, ALL_TOOLS_COUNT);
     assert.ok(tools.some((tool) => tool.name === "get_trading_signals"));
   });
 });

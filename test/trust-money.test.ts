@@ -4,9 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,12 +14,12 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Address } from "viem";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer } from "../src/http.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
 import { createServices } from "../src/server.js";
 import { settleOnChain, settlementHeader } from "./helpers/chain.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 const PRICE = 17_000n;
 const signals = (page: number) => ({ name: "get_trading_signals", arguments: { token_id: 3375, limit: 1, page } });
@@ -29,22 +27,15 @@ const ALICE = "alice-token-0123456789abcdef";
 const BOB = "bob-token-0123456789abcdef";
 
 describe("trust: money controls", { timeout: 180_000 }, () => {
-  let sandbox: Sandbox;
+  const world = useSandbox("trust-money");
+  const { newLedger, payerUsdc, env } = world;
   let hostile: Awaited<ReturnType<typeof startHostileServer>>;
-  let dir: string;
-  let files = 0;
-  const newLedger = () => join(dir, `ledger-${++files}.jsonl`);
-  const payerUsdc = () => sandbox.chain.balanceOf(sandbox.chain.usdc, sandbox.info.payerAddress as Address);
-  const env = (ledger: string, extra: Record<string, string> = {}) => ({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, ...extra });
-  const paymentHeadersSeen = () => sandbox.api.requests.filter((request) => request.hasPaymentHeader).length;
+  const paymentHeadersSeen = () => world.sandbox.api.requests.filter((request) => request.hasPaymentHeader).length;
 
   before(async () => {
-    [sandbox, hostile, dir] = await Promise.all([startSandbox(), startHostileServer(), mkdtemp(join(tmpdir(), "tm-trust-money-"))]);
+    hostile = await startHostileServer();
   });
-  after(async () => {
-    await Promise.all([sandbox.stop(), hostile.stop()]);
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => hostile.stop());
 
   test("two HTTP clients with their own daily budgets, calling at once, each stop exactly at theirs", async () => {
     const ledger = newLedger();
@@ -123,8 +114,8 @@ describe("trust: money controls", { timeout: 180_000 }, () => {
       if (!paid) return json(res, 402, { x402Version: 1, error: "pay", accepts: [offer()] });
       const header = req.headers["x-payment"] as string;
       headers.push(header);
-      const transaction = await settleOnChain(sandbox.chain.rpcUrl, sandbox.chain.usdc, header);
-      json(res, 500, { message: "upstream broken" }, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, sandbox.info.payerAddress as Address) });
+      const transaction = await settleOnChain(world.sandbox.chain.rpcUrl, world.sandbox.chain.usdc, header);
+      json(res, 500, { message: "upstream broken" }, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) });
     });
     const { client, close } = await connectStdio(env(newLedger(), { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_BREAKER_FAILURES: "2" }));
     try {

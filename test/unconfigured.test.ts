@@ -1,35 +1,22 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { CATALOG } from "../src/catalog/index.js";
-import { sandboxEnv, startSandbox, type Sandbox } from "../sandbox/index.js";
-import { exampleArgs } from "./helpers/examples.js";
-import { connectStdio, textOf } from "./helpers/mcp.js";
-
-const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
+import { describe, test } from "node:test";
+import { exampleArgs } from "../src/catalog/index.js";
+import { sandboxEnv } from "../sandbox/index.js";
+import { ALL_TOOLS_COUNT, connectStdio, textOf } from "./helpers/mcp.js";
+import { useSandbox } from "./helpers/sandbox.js";
 
 describe("the first calls of a new user", () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  before(async () => {
-    sandbox = await startSandbox();
-    dir = await mkdtemp(join(tmpdir(), "tm-unconfigured-"));
-  });
-  after(async () => {
-    await sandbox.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const world = useSandbox("unconfigured");
 
   test("without credentials, free tools answer (x402 header, nothing paid) and paid tools give their price and both ways to configure", async () => {
-    const { client, stderr, close } = await connectStdio({ TOKEN_METRICS_API_BASE_URL: sandbox.info.apiBaseUrl, TOKEN_METRICS_LEDGER: join(dir, "none.jsonl") });
+    const { client, stderr, close } = await connectStdio({ TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_LEDGER: join(world.dir, "none.jsonl") });
     try {
-      const seen = sandbox.api.requests.length;
+      const seen = world.sandbox.api.requests.length;
       const free = await client.callTool({ name: "get_price", arguments: { token_id: 3375 } });
       assert.ok(!free.isError, textOf(free));
       assert.equal((free.structuredContent as { data: unknown[] }).data.length, 1);
-      const [request, ...more] = sandbox.api.requests.slice(seen);
+      const [request, ...more] = world.sandbox.api.requests.slice(seen);
       assert.equal(more.length, 0);
       assert.deepEqual([request!.hasX402Header, request!.hasApiKey, request!.hasPaymentHeader, request!.status], [true, false, false, 200]);
 
@@ -37,7 +24,7 @@ describe("the first calls of a new user", () => {
       assert.equal(paid.isError, true);
       assert.match(textOf(paid), /about \$0\.017 per call/);
       assert.match(textOf(paid), /TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_API_KEY/);
-      assert.equal(sandbox.api.requests.length, seen + 1, "a paid tool sends nothing");
+      assert.equal(world.sandbox.api.requests.length, seen + 1, "a paid tool sends nothing");
       assert.match(stderr.join(""), /ready \(no credentials yet: free tools only\)/);
     } finally {
       await close();
@@ -46,23 +33,23 @@ describe("the first calls of a new user", () => {
 
   test("with a broken configuration every tool, spending tools included, returns the problem as an error", async () => {
     const { client, stderr, close } = await connectStdio({
-      TOKEN_METRICS_API_BASE_URL: sandbox.info.apiBaseUrl,
+      TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl,
       TOKEN_METRICS_PRIVATE_KEY: "0x1234",
       TOKEN_METRICS_NETWORK: "mainnet",
-      TOKEN_METRICS_LEDGER: join(dir, "broken.jsonl"),
+      TOKEN_METRICS_LEDGER: join(world.dir, "broken.jsonl"),
     });
     try {
-      const seen = sandbox.api.requests.length;
-      const examples = exampleArgs(1);
+      const seen = world.sandbox.api.requests.length;
+      const examples = exampleArgs({ indexId: 1 });
       const { tools } = await client.listTools();
-      assert.equal(tools.length, CATALOG.length + SPENDING_TOOLS.length);
+      assert.equal(tools.length, ALL_TOOLS_COUNT);
       for (const { name } of tools) {
         const result = await client.callTool({ name, arguments: examples[name] ?? {} });
         assert.equal(result.isError, true, name);
         assert.match(textOf(result), /Invalid configuration: .*TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_NETWORK|TOKEN_METRICS_NETWORK.*TOKEN_METRICS_PRIVATE_KEY/, name);
         assert.ok(!textOf(result).includes("0x1234"), "the bad key is not echoed");
       }
-      assert.equal(sandbox.api.requests.length, seen, "nothing was sent");
+      assert.equal(world.sandbox.api.requests.length, seen, "nothing was sent");
       assert.doesNotMatch(stderr.join(""), /no credentials/);
       assert.match(stderr.join(""), /ready \(invalid configuration/);
     } finally {
@@ -71,7 +58,7 @@ describe("the first calls of a new user", () => {
   });
 
   test("an unreachable RPC gives a short balance line, not a library message", async () => {
-    const env = { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_RPC_URL: "http://127.0.0.1:9/rpc", TOKEN_METRICS_LEDGER: join(dir, "rpc.jsonl") };
+    const env = { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_RPC_URL: "http://127.0.0.1:9/rpc", TOKEN_METRICS_LEDGER: join(world.dir, "rpc.jsonl") };
     const { client, close } = await connectStdio(env);
     try {
       const status = await client.callTool({ name: "get_wallet_status", arguments: {} });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { McpbManifestAny } from "@anthropic-ai/mcpb";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { DEFAULT_MAX_PER_CALL, loadConfig } from "../../src/config.js";
+import { describeSettings, loadConfig } from "../../src/config.js";
 import { createServer, createServices } from "../../src/server.js";
 
 /** The server's entry inside the bundle, as in the npm package. */
@@ -13,84 +13,30 @@ export const ENTRY_POINT = "dist/index.js";
 type UserConfigOption = NonNullable<McpbManifestAny["user_config"]>[string];
 
 /**
- * What Claude Desktop asks the user for, and the variable each answer becomes. Optional fields
- * default to "" because an unset field would reach the server as a literal "${user_config.x}";
- * the server treats empty variables as unset.
+ * What Claude Desktop asks the user for, and the variable each answer becomes: the settings whose
+ * entry in src/config.ts names a bundle field, with their --help text and default. Optional fields
+ * default to "" because an unset field would reach the server as a literal "${user_config.x}"; the
+ * server treats empty variables as unset.
  */
-export const USER_CONFIG: Record<string, UserConfigOption & { env: string }> = {
-  private_key: {
-    env: "TOKEN_METRICS_PRIVATE_KEY",
-    type: "string",
-    title: "Wallet private key (x402)",
-    description: "Pays each call in USDC or TMAI (0x + 64 hex). Use a dedicated wallet holding only what you mean to spend; no ETH needed. Leave empty when using an API key.",
-    sensitive: true,
-    default: "",
-  },
-  api_key: {
-    env: "TOKEN_METRICS_API_KEY",
-    type: "string",
-    title: "Token Metrics API key",
-    description: "Instead of a wallet, bill calls to your Token Metrics plan. Wins over the wallet when both are set.",
-    sensitive: true,
-    default: "",
-  },
-  network: {
-    env: "TOKEN_METRICS_NETWORK",
-    type: "string",
-    title: "Network",
-    description: "base-sepolia (testnet, the default) or base (real money).",
-    default: "base-sepolia",
-  },
-  max_per_call: {
-    env: "TOKEN_METRICS_MAX_PER_CALL",
-    type: "string",
-    title: "Maximum per call",
-    description: `Highest price paid for one call, per asset, e.g. "${DEFAULT_MAX_PER_CALL}" (covers every tool's listed price). An asset without a limit is never paid.`,
-    default: DEFAULT_MAX_PER_CALL,
-  },
-  session_budget: {
-    env: "TOKEN_METRICS_SESSION_BUDGET",
-    type: "string",
-    title: "Session budget",
-    description: 'Most this server may spend until it restarts, e.g. "1 USDC". Empty: no session limit.',
-    default: "",
-  },
-  daily_budget: {
-    env: "TOKEN_METRICS_DAILY_BUDGET",
-    type: "string",
-    title: "Daily budget",
-    description: 'Most spent per UTC day by every server sharing the ledger, e.g. "2 USDC". Empty: no daily limit.',
-    default: "",
-  },
-  confirm_above: {
-    env: "TOKEN_METRICS_CONFIRM_ABOVE",
-    type: "string",
-    title: "Ask before paying more than",
-    description: 'Calls costing more than this per call need your approval, e.g. "0.05 USDC". Empty: never ask.',
-    default: "",
-  },
-  assets: {
-    env: "TOKEN_METRICS_ASSETS",
-    type: "string",
-    title: "Assets",
-    description: 'Assets you pay with, preferred first: "usdc", "tmai,usdc" (TMAI is 10% cheaper; it needs the TMAI contract address below).',
-    default: "usdc",
-  },
-  tmai_address: {
-    env: "TOKEN_METRICS_TMAI_ADDRESS",
-    type: "string",
-    title: "TMAI contract address",
-    description: "TMAI's token contract on the chosen network; TMAI is refused until it is set.",
-    default: "",
-  },
-  toolsets: {
-    env: "TOKEN_METRICS_TOOLSETS",
-    type: "string",
-    title: "Toolsets",
-    description: "Tool groups to offer: all, or some of tokens,grades,signals,market,research,indices.",
-    default: "all",
-  },
-};
+export const USER_CONFIG: Record<string, UserConfigOption & { env: string }> = Object.fromEntries(
+  describeSettings().flatMap(({ variable, help, shownDefault, bundle }) =>
+    bundle
+      ? [
+          [
+            bundle.key,
+            {
+              env: variable,
+              type: "string",
+              title: bundle.title,
+              description: help,
+              ...(bundle.sensitive ? { sensitive: true } : {}),
+              default: shownDefault === "none" ? "" : shownDefault,
+            },
+          ],
+        ]
+      : [],
+  ),
+);
 
 interface PackageJson {
   name: string;

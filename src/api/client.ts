@@ -1,7 +1,7 @@
 import type { Config, Mode } from "../config.js";
 import { errorText, ToolFailure } from "../errors.js";
 import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
-import { USD_PRICE_BY_PATH } from "../catalog/prices.js";
+import { USD_PRICE_BY_PATH } from "../catalog/index.js";
 import { httpFailure, networkFailure, paymentNeeded, timeoutFailure } from "./errors.js";
 import { log } from "../log.js";
 import { jsonHeaders } from "../net/http.js";

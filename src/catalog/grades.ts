@@ -9,6 +9,8 @@ const gradeEndpoint = (options: {
   what: string;
   /** The latest TM and Fundamental grades are not paged by the API. */
   latestPaged: boolean;
+  example: Record<string, unknown>;
+  historyExample: Record<string, unknown>;
 }): Endpoint[] => {
   const base = options.kind === "tm" ? "tm-grade" : `${options.kind}-grade`;
   const tool = options.kind === "tm" ? "tm_grade" : `${options.kind}_grade`;
@@ -24,6 +26,8 @@ const gradeEndpoint = (options: {
       ...(options.latestPaged ? { pagination: "limit-page", defaultLimit: 20 } : { pagination: "none" }),
       requireOneOf: ["token_id", "token_name", "symbol"],
       cacheTtlSeconds: 3600,
+      priceUsd: 0.017,
+      example: options.example,
     },
     {
       name: `get_${tool}_history`,
@@ -37,6 +41,8 @@ const gradeEndpoint = (options: {
       defaultLimit: 30,
       requireOneOf: ["token_id", "token_name", "symbol"],
       cacheTtlSeconds: 3600,
+      priceUsd: 0.034,
+      example: options.historyExample,
     },
   ];
 };
@@ -47,18 +53,24 @@ export const gradesEndpoints: Endpoint[] = [
     title: "TM Grade",
     what: "TM_GRADE (0-100), its 24h change, TM_GRADE_SIGNAL (Strong Buy … Strong Sell), MOMENTUM, FUNDAMENTAL_GRADE and its class. The quickest overall rating of a token.",
     latestPaged: false,
+    example: { token_id: 3375 },
+    historyExample: { token_id: 3375, startDate: "2026-11-01", endDate: "2026-11-10" },
   }),
   ...gradeEndpoint({
     kind: "fundamental",
     title: "Fundamental Grade",
     what: "FUNDAMENTAL_GRADE (0-100), FUNDAMENTAL_GRADE_CLASS and the community, exchange, VC, tokenomics and DeFi-scanner scores behind it.",
     latestPaged: false,
+    example: { token_id: 3306 },
+    historyExample: { token_id: 3306, limit: 5 },
   }),
   ...gradeEndpoint({
     kind: "technology",
     title: "Technology Grade",
     what: "TECHNOLOGY_GRADE (0-100) with activity, security, repository, collaboration and DeFi-scanner scores.",
     latestPaged: true,
+    example: { symbol: "SOL" },
+    historyExample: { symbol: "SOL", limit: 5 },
   }),
   {
     name: "get_trader_grades",
@@ -72,6 +84,8 @@ export const gradesEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 20,
     cacheTtlSeconds: 3600,
+    priceUsd: 0.017,
+    example: { limit: 5 },
     legacy: "superseded by get_tm_grade",
   },
   {
@@ -86,5 +100,7 @@ export const gradesEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 20,
     cacheTtlSeconds: 3600,
+    priceUsd: 0.017,
+    example: { token_id: 3375, limit: 5 },
   },
 ];

@@ -16,6 +16,8 @@ export const indicesEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 20,
     cacheTtlSeconds: 3600,
+    priceUsd: 0.034,
+    example: {},
   },
   {
     name: "get_indices_holdings",
@@ -28,6 +30,8 @@ export const indicesEndpoints: Endpoint[] = [
     pagination: "none",
     requireOneOf: ["id"],
     cacheTtlSeconds: 3600,
+    priceUsd: 0.034,
+    example: ({ indexId }) => ({ id: indexId }),
   },
   {
     name: "get_indices_performance",
@@ -41,5 +45,7 @@ export const indicesEndpoints: Endpoint[] = [
     defaultLimit: 30,
     requireOneOf: ["id"],
     cacheTtlSeconds: 3600,
+    priceUsd: 0.034,
+    example: ({ indexId }) => ({ id: indexId, limit: 5 }),
   },
 ];

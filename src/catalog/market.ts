@@ -13,6 +13,8 @@ export const marketEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 14,
     cacheTtlSeconds: 3600,
+    priceUsd: 0.034,
+    example: {},
   },
   {
     name: "get_sentiments",
@@ -25,6 +27,8 @@ export const marketEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 6,
     cacheTtlSeconds: 900,
+    priceUsd: 0.017,
+    example: {},
   },
   {
     name: "get_quantmetrics",
@@ -37,6 +41,8 @@ export const marketEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 10,
     cacheTtlSeconds: 3600,
+    priceUsd: 0.068,
+    example: { token_id: 3375 },
   },
   {
     name: "get_correlation",
@@ -49,5 +55,7 @@ export const marketEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 5,
     cacheTtlSeconds: 21_600,
+    priceUsd: 0.068,
+    example: { token_id: 3375 },
   },
 ];

@@ -16,6 +16,8 @@ export const researchEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 1,
     cacheTtlSeconds: 21_600,
+    priceUsd: 0.068,
+    example: { token_id: 3375 },
   },
   {
     name: "get_price_prediction",
@@ -29,6 +31,8 @@ export const researchEndpoints: Endpoint[] = [
     defaultLimit: 3,
     requireOneOf: ["token_id", "symbol"],
     cacheTtlSeconds: 21_600,
+    priceUsd: 0.068,
+    example: { token_id: 3375 },
   },
   {
     name: "get_scenario_analysis",
@@ -42,6 +46,8 @@ export const researchEndpoints: Endpoint[] = [
     defaultLimit: 3,
     requireOneOf: ["token_id", "symbol"],
     cacheTtlSeconds: 21_600,
+    priceUsd: 0.068,
+    example: { token_id: 3375 },
     legacy: "superseded by get_price_prediction",
   },
   {
@@ -55,6 +61,8 @@ export const researchEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 10,
     cacheTtlSeconds: 3600,
+    priceUsd: 0.068,
+    example: { type: "active" },
   },
   {
     name: "get_crypto_investors",
@@ -67,6 +75,8 @@ export const researchEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 20,
     cacheTtlSeconds: 86_400,
+    priceUsd: 0.068,
+    example: {},
   },
   {
     name: "ask_tmai",
@@ -79,6 +89,8 @@ export const researchEndpoints: Endpoint[] = [
     pagination: "none",
     requireOneOf: ["question"],
     cacheTtlSeconds: 3600,
+    priceUsd: 0.068,
+    example: { question: "Is Bitcoin in an uptrend?" },
     body: (args) => ({ messages: [{ user: args.question }] }),
   },
 ];

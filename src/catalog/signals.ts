@@ -14,6 +14,8 @@ export const signalsEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 20,
     cacheTtlSeconds: 900,
+    priceUsd: 0.017,
+    example: { token_id: 3375 },
   },
   {
     name: "get_hourly_trading_signals",
@@ -27,6 +29,8 @@ export const signalsEndpoints: Endpoint[] = [
     defaultLimit: 24,
     requireOneOf: ["token_id"],
     cacheTtlSeconds: 300,
+    priceUsd: 0.034,
+    example: { token_id: 3375 },
   },
   {
     name: "get_resistance_support",
@@ -40,5 +44,7 @@ export const signalsEndpoints: Endpoint[] = [
     defaultLimit: 5,
     requireOneOf: ["token_id", "symbol"],
     cacheTtlSeconds: 3600,
+    priceUsd: 0.034,
+    example: { token_id: 3375 },
   },
 ];

@@ -13,6 +13,8 @@ const ohlcv = (interval: "hourly" | "daily"): Endpoint => ({
   defaultLimit: interval === "hourly" ? 24 : 30,
   requireOneOf: ["token_id", "token_name", "symbol"],
   cacheTtlSeconds: interval === "hourly" ? 300 : 3600,
+  priceUsd: 0.017,
+  example: interval === "hourly" ? { token_id: 3375, limit: 5 } : { symbol: "ETH", startDate: "2026-11-01", endDate: "2026-11-07" },
 });
 
 export const tokensEndpoints: Endpoint[] = [
@@ -28,6 +30,8 @@ export const tokensEndpoints: Endpoint[] = [
     pagination: "limit-page",
     defaultLimit: 20,
     cacheTtlSeconds: 3600,
+    priceUsd: 0,
+    example: { symbol: "BTC" },
   },
   {
     name: "get_price",
@@ -40,6 +44,8 @@ export const tokensEndpoints: Endpoint[] = [
     pagination: "none",
     requireOneOf: ["token_id"],
     cacheTtlSeconds: 30,
+    priceUsd: 0,
+    example: { token_id: "3375,3306" },
   },
   {
     name: "get_top_market_cap_tokens",
@@ -52,6 +58,8 @@ export const tokensEndpoints: Endpoint[] = [
     pagination: "top_k",
     defaultLimit: 20,
     cacheTtlSeconds: 3600,
+    priceUsd: 0,
+    example: { top_k: 5 },
   },
   ohlcv("hourly"),
   ohlcv("daily"),

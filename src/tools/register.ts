@@ -1,8 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { buildRequest } from "../api/request.js";
-import { expectedPriceUsd } from "../catalog/index.js";
-import { TMAI_DISCOUNT } from "../catalog/prices.js";
+import { TMAI_DISCOUNT } from "../catalog/index.js";
 import type { Endpoint } from "../catalog/types.js";
 import type { Mode } from "../config.js";
 import type { Services } from "../services.js";
@@ -45,18 +44,16 @@ export function registerCatalogTools(server: McpServer, endpoints: readonly Endp
  * tools/list); free endpoints and API-key mode only read.
  */
 function annotationsFor(endpoint: Endpoint, mode: Mode): ToolAnnotations {
-  const paid = mode !== "api-key" && expectedPriceUsd(endpoint) !== 0;
+  const paid = mode !== "api-key" && endpoint.priceUsd !== 0;
   return { title: endpoint.title, readOnlyHint: !paid, destructiveHint: false, idempotentHint: !paid, openWorldHint: true };
 }
 
 function describe(endpoint: Endpoint): string {
-  const usd = expectedPriceUsd(endpoint);
+  const usd = endpoint.priceUsd;
   const price =
-    usd === undefined
-      ? "Price: set by the 402 challenge."
-      : usd === 0
-        ? "Free: no payment needed."
-        : `Price with x402: about $${usd} in USDC per call ($${+(usd * (1 - TMAI_DISCOUNT)).toFixed(4)} in TMAI); included in API-key plans.`;
+    usd === 0
+      ? "Free: no payment needed."
+      : `Price with x402: about $${usd} in USDC per call ($${+(usd * (1 - TMAI_DISCOUNT)).toFixed(4)} in TMAI); included in API-key plans.`;
   const legacy = endpoint.legacy ? ` Legacy: ${endpoint.legacy}.` : "";
   return `${endpoint.description}${legacy} ${price}`;
 }

@@ -1,5 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CATALOG, expectedPriceUsd } from "../catalog/index.js";
+import { CATALOG } from "../catalog/index.js";
 import { TOOLSETS, TOOLSET_NAMES, type Toolset } from "../catalog/toolsets.js";
 
 /** `toolsets://list`: every toolset, its tools and their prices, and which ones this server registered. */
@@ -17,7 +17,7 @@ export function registerToolsetsResource(server: McpServer, enabled: readonly To
         name,
         description: TOOLSETS[name],
         enabled: enabled.includes(name),
-        tools: CATALOG.filter((endpoint) => endpoint.toolset === name).map((endpoint) => ({ name: endpoint.name, priceUsd: expectedPriceUsd(endpoint) })),
+        tools: CATALOG.filter((endpoint) => endpoint.toolset === name).map((endpoint) => ({ name: endpoint.name, priceUsd: endpoint.priceUsd })),
       }));
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify({ toolsets }) }] };
     },

@@ -5,9 +5,15 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { CATALOG } from "../../src/catalog/index.js";
 import { loadConfig } from "../../src/config.js";
 import { createServer, createServices } from "../../src/server.js";
+
+/** The free tools every server lists besides one tool per catalog entry. */
+export const SPENDING_TOOLS = ["get_wallet_status", "get_spending", "reconcile_payments"];
+/** How many tools a server with every toolset lists, so adding an endpoint needs no count changed. */
+export const ALL_TOOLS_COUNT = CATALOG.length + SPENDING_TOOLS.length;
 
 export const BUILT_SERVER = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 
@@ -49,6 +55,16 @@ export async function connectInMemory(env: Record<string, string>) {
   const client = new Client({ name: "test-client", version: "1.0.0" });
   await client.connect(clientSide);
   return { client, close: async () => (await client.close(), await server.close()) };
+}
+
+/** What the in-memory server configured with `env` answers to tools/list. */
+export async function listToolsInMemory(env: Record<string, string>): Promise<Tool[]> {
+  const { client, close } = await connectInMemory(env);
+  try {
+    return (await client.listTools()).tools;
+  } finally {
+    await close();
+  }
 }
 
 export function textOf(result: unknown): string {
