@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { errorText } from "./errors.js";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
@@ -46,7 +47,7 @@ export async function startHttpServer(services: Services, http: HttpConfig): Pro
   // Spending, budgets and balances: for whoever may call /mcp, no one else.
   const metrics = createMetrics(services);
   app.get(METRICS_PATH, auth, metrics.serve);
-  // Stateless: there is no session to stream to (GET) or to end (DELETE).
+  // Stateless: there is no connection to stream to (GET) or to end (DELETE).
   app.all(MCP_PATH, (_req, res) => {
     res.status(405).set("Allow", "POST").json(rpcError(-32000, "Method not allowed: this server is stateless, use POST."));
   });
@@ -83,7 +84,7 @@ async function handleMcpPost(services: Services, req: Request, res: Response): P
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
   } catch (error) {
-    log.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.error(`HTTP request failed: ${errorText(error)}`);
     if (!res.headersSent) res.status(500).json(rpcError(-32603, "Internal server error"));
   }
 }
@@ -103,7 +104,7 @@ function jsonErrors(error: unknown, _req: Request, res: Response, next: NextFunc
   } else if (typeof status === "number" && status >= 400 && status < 500) {
     res.status(status).json(rpcError(-32600, "Invalid request body."));
   } else {
-    log.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.error(`HTTP request failed: ${errorText(error)}`);
     res.status(500).json(rpcError(-32603, "Internal server error"));
   }
 }

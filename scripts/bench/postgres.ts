@@ -1,6 +1,6 @@
 /**
  * What the PostgreSQL ledger costs on the paid path, next to the file ledger, against the sandbox:
- * the client's own time per warm paid call (everything but the HTTP round trips: policy, budget
+ * the client's own time per paid call at a known price (everything but the HTTP round trips: policy, budget
  * check under the store's lock, signing, ledger writes) and the time for a burst of concurrent
  * paid calls. Calls to the two stores alternate, so the machine's noise falls on both.
  *
@@ -20,9 +20,9 @@ import { sandboxEnv, startSandbox, type Sandbox } from "../../sandbox/index.js";
 import { startPostgres } from "../../test/helpers/postgres.js";
 
 export interface StoreMeasures {
-  /** Median of the client's own time per warm paid call (ms). */
+  /** Median of the client's own time per paid call at a known price (ms). */
   clientMsPerPaidCall: number;
-  /** Median wall time per warm paid call, round trips and settlement included (ms). */
+  /** Median wall time per paid call at a known price, round trips and settlement included (ms). */
   msPerPaidCall: number;
   /** Wall time of the burst of concurrent paid calls (ms), and what it makes per second. */
   burstMs: number;
@@ -45,7 +45,7 @@ export interface PostgresBenchOptions {
   sandbox?: Sandbox;
   /** An empty database (or one this bench used before); default: an embedded PostgreSQL of its own. */
   databaseUrl?: string;
-  /** Warm paid calls per store (default 60). */
+  /** Paid calls at a known price per store (default 60). */
   calls?: number;
   /** Concurrent paid calls in the burst (default 100). */
   concurrent?: number;
@@ -77,7 +77,7 @@ export async function benchPostgresLedger(options: PostgresBenchOptions = {}): P
     for (const store of Object.values(stores)) cleanup.unshift(() => store.services.ledger.close());
     let page = 0;
     const call = (store: Measured) => store.services.client.call(signals(store.services, ++page));
-    // The first paid call learns the price (cold: a 402 first); the measured ones are warm.
+    // The first paid call learns the price (cold: a 402 first); the measured ones pay at the known price.
     await call(stores.file);
     await call(stores.postgres);
     const timings = { file: { own: [] as number[], total: [] as number[] }, postgres: { own: [] as number[], total: [] as number[] } };
@@ -110,7 +110,7 @@ export async function benchPostgresLedger(options: PostgresBenchOptions = {}): P
       postgres: { clientMsPerPaidCall: median(timings.postgres.own), msPerPaidCall: median(timings.postgres.total), ...postgresBurst },
       addedMsPerPaidCall: median(timings.postgres.own) - median(timings.file.own),
     };
-    say(`PostgreSQL ledger vs file ledger on the sandbox (medians of ${calls} warm paid calls each, alternated):`);
+    say(`PostgreSQL ledger vs file ledger on the sandbox (medians of ${calls} paid call at a known prices each, alternated):`);
     say(`   client's own time per paid call: PostgreSQL ${ms(result.postgres.clientMsPerPaidCall)}, file ${ms(result.file.clientMsPerPaidCall)}: +${ms(result.addedMsPerPaidCall)} with PostgreSQL`);
     say(`   paid call, wall time: PostgreSQL ${ms(result.postgres.msPerPaidCall)}, file ${ms(result.file.msPerPaidCall)}`);
     say(

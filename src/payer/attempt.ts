@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { ToolFailure } from "../errors.js";
+import { ToolFailure, errorText } from "../errors.js";
 import type { Asset, AssetSymbol } from "../assets.js";
 import type { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
@@ -53,7 +53,7 @@ export type AttemptResult =
 
 /**
  * One paid attempt, in the order docs/architecture.md lists it: policy → approval → sign (or take
- * a pre-signed authorization) → reserve under the ledger lock → send → settle and record. At most
+ * an authorization signed ahead) → reserve under the ledger lock → send → settle and record. At most
  * one signature leaves per call.
  */
 export async function payAttempt(parts: PayerParts, call: AttemptCall, offers: readonly Offer[], challenge: ChallengeContext, knownPrice: boolean): Promise<AttemptResult> {
@@ -101,7 +101,7 @@ async function beforeSending<T>(work: () => Promise<T>): Promise<T | AttemptResu
     return await work();
   } catch (error) {
     if (error instanceof ToolFailure) throw error;
-    return { kind: "refused", failure: new ToolFailure(`Payment not made: ${error instanceof Error ? error.message : String(error)}. Nothing was sent, so nothing was paid.`) };
+    return { kind: "refused", failure: new ToolFailure(`Payment not made: ${errorText(error)}. Nothing was sent, so nothing was paid.`) };
   }
 }
 
@@ -181,7 +181,7 @@ async function sendAndRecord(parts: PayerParts, call: AttemptCall, payment: Sent
     answer = await call.exchange.pay({ ...payment.signature.headers, "x-payment-token": money.asset.symbol.toLowerCase() });
   } catch (error) {
     parts.breaker.paidWithoutData();
-    const reason = error instanceof ToolFailure ? error.message : `no complete answer after the payment was sent: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = error instanceof ToolFailure ? error.message : `no complete answer after the payment was sent: ${errorText(error)}`;
     return { kind: "unanswered", failure: await record.unanswered(signed, money, reason), payment };
   }
   const { response, attempts } = answer;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { formatUnits } from "viem";
-import { ToolFailure } from "../errors.js";
+import { ToolFailure, errorText } from "../errors.js";
 import { log } from "../log.js";
 import type { Asset } from "../assets.js";
 import type { Offer } from "./challenge.js";
@@ -121,7 +121,7 @@ export class PaidCallRecord {
       await this.ledger.append(entry);
     } catch (error) {
       log.error(
-        `the payment ledger could not record "${entry.event}" for the payment of ${entry.display} (nonce ${entry.nonce}): ${error instanceof Error ? error.message : String(error)}; it counts as in flight until reconcile_payments settles it from the chain`,
+        `the payment ledger could not record "${entry.event}" for the payment of ${entry.display} (nonce ${entry.nonce}): ${errorText(error)}; it counts as in flight until reconcile_payments settles it from the chain`,
       );
     }
   }

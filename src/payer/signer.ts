@@ -27,20 +27,20 @@ export interface Signature {
 /** What of a challenge is echoed in the payment (v2): its resource and its extensions. */
 export type ChallengeContext = Pick<Challenge, "resource" | "extensions">;
 
-/** A pre-signed authorization is used only while at least this share of its validity is left. */
+/** An authorization signed ahead is used only while at least this share of its validity is left. */
 const PRESIGNED_MIN_LIFE_SHARE = 0.5;
 
 /**
  * Signs offers with the maintained x402 client (`@x402/core` + `@x402/evm`): EIP-3009 or Permit2,
  * v1 or v2, the signature code is the library's. The policy has already chosen the offer, so the
  * library gets a challenge with that one offer, and its own spend controls are off (ours ran).
- * Keeps one authorization signed ahead per known price, so a warm call does not wait for signing;
+ * Keeps one authorization signed ahead per known price, so a call at a known price does not wait for signing;
  * it stays in memory until a call reserves budget for it, and one never sent cannot settle.
  */
 export class Signer {
   private readonly client: x402Client;
   private readonly http: x402HTTPClient;
-  private readonly presigned = new Map<string, Signature>();
+  private readonly signedAhead = new Map<string, Signature>();
 
   constructor(account: PrivateKeyAccount, network: Network) {
     this.client = new x402Client().setSpendControls(false);
@@ -57,7 +57,7 @@ export class Signer {
   presign(offer: Offer, context: ChallengeContext): void {
     setImmediate(() =>
       this.signNow(offer, context).then(
-        (signature) => this.presigned.set(termsOf(offer, context), signature),
+        (signature) => this.signedAhead.set(termsOf(offer, context), signature),
         () => undefined, // signing again at call time will report any problem
       ),
     );
@@ -65,8 +65,8 @@ export class Signer {
 
   private take(offer: Offer, context: ChallengeContext): Signature | undefined {
     const key = termsOf(offer, context);
-    const ready = this.presigned.get(key);
-    this.presigned.delete(key);
+    const ready = this.signedAhead.get(key);
+    this.signedAhead.delete(key);
     const lifeLeft = ready ? Number(ready.validBefore) - Date.now() / 1000 : 0;
     return ready && lifeLeft >= offer.maxTimeoutSeconds * PRESIGNED_MIN_LIFE_SHARE ? ready : undefined;
   }

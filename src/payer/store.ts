@@ -1,4 +1,5 @@
 import type { PaymentBook, Owner } from "./book.js";
+import { errorText } from "../errors.js";
 import { log } from "../log.js";
 import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
 import type { PauseState } from "./pause.js";
@@ -60,7 +61,7 @@ export class LedgerObservers {
       try {
         observer(entry);
       } catch (error) {
-        log.error(`a ledger observer failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.error(`a ledger observer failed: ${errorText(error)}`);
       }
     }
   }

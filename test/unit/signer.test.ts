@@ -53,8 +53,8 @@ describe("Signer.sign (v2): the echo of the challenge's extensions", () => {
 
 describe("Signer.presign then sign", () => {
   /** Resolves once the background signing of `presign` is ready (a test's look inside, no sleeping). */
-  async function presigned(signer: Signer, offer: Offer, context: ChallengeContext): Promise<Signature> {
-    const ready = (signer as unknown as { presigned: Map<string, Signature> }).presigned;
+  async function signedAhead(signer: Signer, offer: Offer, context: ChallengeContext): Promise<Signature> {
+    const ready = (signer as unknown as { signedAhead: Map<string, Signature> }).signedAhead;
     signer.presign(offer, context);
     while (ready.size === 0) await new Promise((resolve) => setImmediate(resolve));
     return [...ready.values()][0]!;
@@ -63,7 +63,7 @@ describe("Signer.presign then sign", () => {
   test("the same terms: the pre-signed authorization, once", async () => {
     const signer = new Signer(account, "base-sepolia");
     const context = { resource, extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) } };
-    const ahead = await presigned(signer, buildOffer(), context);
+    const ahead = await signedAhead(signer, buildOffer(), context);
     const first = await signer.sign(buildOffer(), context);
     const second = await signer.sign(buildOffer(), context);
     assert.equal(first, ahead);
@@ -80,7 +80,7 @@ describe("Signer.presign then sign", () => {
   for (const [name, offer] of otherTerms) {
     test(`${name}: signed afresh, never the pre-signed one`, async () => {
       const signer = new Signer(account, "base-sepolia");
-      const ahead = await presigned(signer, buildOffer(), { resource });
+      const ahead = await signedAhead(signer, buildOffer(), { resource });
       assert.notEqual((await signer.sign(offer, { resource })).nonce, ahead.nonce);
     });
   }
@@ -89,7 +89,7 @@ describe("Signer.presign then sign", () => {
     "terms signed ahead under another challenge context (no payment-identifier then) are not reused for one declaring it",
     async () => {
       const signer = new Signer(account, "base-sepolia");
-      await presigned(signer, buildOffer(), { resource });
+      await signedAhead(signer, buildOffer(), { resource });
       const signature = await signer.sign(buildOffer(), { resource: { url: "https://api.example/v2/other" }, extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) } });
       assert.ok(signature.paymentId, "a fresh id for a server that declares the extension");
       assert.deepEqual(decoded(signature).resource, { url: "https://api.example/v2/other" });
