@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, loadConfig, modeOf, type Config } from "../config.js";
 import { CHAIN_ID_OF, networkNamed } from "../assets.js";
