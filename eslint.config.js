@@ -9,7 +9,10 @@ export default tseslint.config(
     languageOptions: { parserOptions: { project: ["./tsconfig.test.json", "./views/tsconfig.json"], tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's describe() and test() return promises the runner itself awaits.
-      "@typescript-eslint/no-floating-promises": ["error", { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "test", "it", "suite"] }] }],
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "test", "it", "suite"] }] },
+      ],
       "@typescript-eslint/await-thenable": "error",
       // A leading underscore names what is left out on purpose (a rest destructuring, a handler's unused argument).
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

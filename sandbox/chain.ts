@@ -229,8 +229,7 @@ export async function startChain(options: StartChainOptions = {}): Promise<Local
       payerAddress,
       payTo: privateKeyToAccount(PAY_TO_KEY).address,
       publicClient,
-      balanceOf: (asset, holder) =>
-        publicClient.readContract({ address: asset, abi: tokenAbi, functionName: "balanceOf", args: [holder] }),
+      balanceOf: (asset, holder) => publicClient.readContract({ address: asset, abi: tokenAbi, functionName: "balanceOf", args: [holder] }),
       mint,
       authorizationState: (asset, authorizer, nonce) =>
         publicClient.readContract({
@@ -306,12 +305,8 @@ async function spawnAnvil(clockOffsetSeconds: number): Promise<AnvilProcess> {
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "ENOENT" ? new Error(`anvil not found (${command}). ${ANVIL_HOW_TO}`) : error),
-    );
-    child.once("exit", (code, signal) =>
-      reject(new Error(`anvil exited before listening (code ${code}, signal ${signal}):\n${output}`)),
-    );
+    child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? new Error(`anvil not found (${command}). ${ANVIL_HOW_TO}`) : error));
+    child.once("exit", (code, signal) => reject(new Error(`anvil exited before listening (code ${code}, signal ${signal}):\n${output}`)));
   });
 
   let stopping: Promise<void> | undefined;
@@ -319,10 +314,7 @@ async function spawnAnvil(clockOffsetSeconds: number): Promise<AnvilProcess> {
 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`anvil did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)),
-      STARTUP_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new Error(`anvil did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)), STARTUP_TIMEOUT_MS);
   });
   try {
     return { rpcUrl: await Promise.race([listening, timeout]), stop };

@@ -10,7 +10,11 @@ import { DEFAULT_X402_MODE, startSandbox, type X402Mode } from "./index.js";
  */
 let values: { x402?: string; "json-file"?: string };
 try {
-  ({ values } = parseArgs({ options: { x402: { type: "string", default: DEFAULT_X402_MODE }, "json-file": { type: "string" } }, strict: true, allowPositionals: false }));
+  ({ values } = parseArgs({
+    options: { x402: { type: "string", default: DEFAULT_X402_MODE }, "json-file": { type: "string" } },
+    strict: true,
+    allowPositionals: false,
+  }));
 } catch (error) {
   log.error(`${(error as Error).message}. Usage: npm run -s sandbox [-- --x402 v1|v2] [--json-file <path>]`);
   process.exit(2);
@@ -26,7 +30,9 @@ const sandbox = await startSandbox({ x402 });
 const line = `${JSON.stringify(sandbox.info)}\n`;
 if (jsonFile) await writeFile(jsonFile, line, { mode: 0o600 });
 process.stdout.write(line);
-log.info(`sandbox running (x402 ${x402})${jsonFile ? `, details also in ${jsonFile}` : ""}; payments go to its own ledger ${sandbox.info.ledgerPath}; Ctrl-C to stop`);
+log.info(
+  `sandbox running (x402 ${x402})${jsonFile ? `, details also in ${jsonFile}` : ""}; payments go to its own ledger ${sandbox.info.ledgerPath}; Ctrl-C to stop`,
+);
 
 const stop = async () => {
   await sandbox.stop();

@@ -86,7 +86,5 @@ function answerEachPaymentIdOnce(gate: RequestHandler): RequestHandler {
  * rejects the offer without it); a plain ERC-20 asks for Permit2 instead.
  */
 function transferExtra(token: SandboxToken): Record<string, unknown> {
-  return token.transferMethod === "permit2"
-    ? { assetTransferMethod: "permit2" }
-    : { name: token.eip712.name, version: token.eip712.version };
+  return token.transferMethod === "permit2" ? { assetTransferMethod: "permit2" } : { name: token.eip712.name, version: token.eip712.version };
 }

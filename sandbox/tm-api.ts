@@ -151,7 +151,12 @@ function authenticate(apiKeys: ReadonlySet<string>): RequestHandler {
   return (req, res, next) => {
     const apiKey = req.header("x-api-key");
     if (isX402(req)) {
-      if (apiKey) return fail(res, 400, "x-api-key and x-coinbase-402 are mutually exclusive: send x-api-key for API-key access, or only x-coinbase-402: true to pay per call with x402");
+      if (apiKey)
+        return fail(
+          res,
+          400,
+          "x-api-key and x-coinbase-402 are mutually exclusive: send x-api-key for API-key access, or only x-coinbase-402: true to pay per call with x402",
+        );
       res.locals.x402 = true;
       return next();
     }

@@ -32,10 +32,7 @@ export const tokenAbi = parseAbi([
 
 interface SolcOutput {
   errors?: { severity: string; formattedMessage: string }[];
-  contracts?: Record<
-    string,
-    Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
-  >;
+  contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
 }
 
 type CompiledContracts = ReadonlyMap<string, CompiledContract>;
@@ -81,9 +78,7 @@ async function compile(): Promise<CompiledContracts> {
   const dir = contractsDir();
   const files = (await readdir(dir)).filter((file) => file.endsWith(".sol")).sort();
   // Source unit names are the bare file names, so `import "./X.sol"` between them resolves without a callback.
-  const sources = Object.fromEntries(
-    await Promise.all(files.map(async (file) => [file, { content: await readFile(join(dir, file), "utf8") }] as const)),
-  );
+  const sources = Object.fromEntries(await Promise.all(files.map(async (file) => [file, { content: await readFile(join(dir, file), "utf8") }] as const)));
   // Loaded lazily: solc-js is a large emscripten module that most importers of this file never need.
   const { default: solc } = await import("solc");
   const input = {

@@ -38,8 +38,18 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const ratio = (a: number, b: number) => (a / b).toFixed(3);
 const mark = (ok: boolean) => (ok ? "met" : "NOT met");
-const signals = (services: Services, page: number) => buildRequest(services.config.apiBaseUrl, CATALOG.find((e) => e.name === "get_trading_signals")!, { token_id: 3375, page });
-const price = (services: Services) => buildRequest(services.config.apiBaseUrl, CATALOG.find((e) => e.name === "get_price")!, { token_id: 3375 });
+const signals = (services: Services, page: number) =>
+  buildRequest(
+    services.config.apiBaseUrl,
+    CATALOG.find((e) => e.name === "get_trading_signals")!,
+    { token_id: 3375, page },
+  );
+const price = (services: Services) =>
+  buildRequest(
+    services.config.apiBaseUrl,
+    CATALOG.find((e) => e.name === "get_price")!,
+    { token_id: 3375 },
+  );
 
 async function timed<T>(work: () => Promise<T>): Promise<number> {
   const start = performance.now();
@@ -61,7 +71,9 @@ function ours(env: Record<string, string>) {
     }
   };
   // A ledger per measured server (after the sandbox's settings, which name the sandbox's own), so each counts only its payments.
-  const services = createServices(loadConfig({ TOKEN_METRICS_CACHE_TTL: "0", ...env, TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`) }), { fetch: timing });
+  const services = createServices(loadConfig({ TOKEN_METRICS_CACHE_TTL: "0", ...env, TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`) }), {
+    fetch: timing,
+  });
   return { services, fetchTime: () => inFetch };
 }
 
@@ -151,19 +163,50 @@ async function paymentFigures(version: Version) {
 }
 
 try {
-  say(`token-metrics-x402-mcp benchmark${SHORT ? " (short mode)" : ""}: medians of ${N} calls, ours and the plain x402 client alternated in one run, x402 v1 and v2 side by side`);
+  say(
+    `token-metrics-x402-mcp benchmark${SHORT ? " (short mode)" : ""}: medians of ${N} calls, ours and the plain x402 client alternated in one run, x402 v1 and v2 side by side`,
+  );
   const figures: Record<Version, Awaited<ReturnType<typeof paymentFigures>>> = { v1: await paymentFigures("v1"), v2: await paymentFigures("v2") };
   /** One line per figure: each version's value, and whether both meet the target. */
   const row = (label: string, value: (f: (typeof figures)["v1"]) => string, met: (f: (typeof figures)["v1"]) => boolean, target: string) =>
     say(`${label}: ${VERSIONS.map((v) => `${v} ${value(figures[v])}`).join(", ")} (target ${target}: ${mark(VERSIONS.every((v) => met(figures[v])))})`);
   say();
-  row("1. HTTP requests per paid call at a known price", (f) => `${f.requestsPerPaidCall.toFixed(2)} (plain client ${f.plainRequestsPerPaidCall.toFixed(2)})`, (f) => f.requestsPerPaidCall <= 1, "1.0");
-  say(`2. instant-settling server, +${NETWORK_DELAY_MS} ms per response: ${VERSIONS.map((v) => `${v} known-price paid ${ms(figures[v].knownPricePaid)}, unpaid ${ms(figures[v].unpaid)}, plain client paid ${ms(figures[v].plainPaid)}`).join("; ")}`);
-  row("   known-price paid / unpaid", (f) => ratio(f.knownPricePaid, f.unpaid), (f) => f.knownPricePaid / f.unpaid <= 1.1, "<= 1.10");
-  row("   known-price paid / plain client paid", (f) => ratio(f.knownPricePaid, f.plainPaid), (f) => f.knownPricePaid / f.plainPaid <= 0.6, "<= 0.6");
-  say(`3. sandbox (real settlement on the local chain): ${VERSIONS.map((v) => `${v} paid ${ms(figures[v].chainPaid)}, plain client paid ${ms(figures[v].plainChainPaid)}`).join("; ")}`);
-  row("   paid / plain client paid", (f) => ratio(f.chainPaid, f.plainChainPaid), (f) => f.chainPaid <= f.plainChainPaid, "<= 1.0");
-  row("   client's own time per paid call (policy, budget lock, signing, ledger)", (f) => ms(f.clientOwn), (f) => f.clientOwn <= 1.5, "<= 1.5 ms");
+  row(
+    "1. HTTP requests per paid call at a known price",
+    (f) => `${f.requestsPerPaidCall.toFixed(2)} (plain client ${f.plainRequestsPerPaidCall.toFixed(2)})`,
+    (f) => f.requestsPerPaidCall <= 1,
+    "1.0",
+  );
+  say(
+    `2. instant-settling server, +${NETWORK_DELAY_MS} ms per response: ${VERSIONS.map((v) => `${v} known-price paid ${ms(figures[v].knownPricePaid)}, unpaid ${ms(figures[v].unpaid)}, plain client paid ${ms(figures[v].plainPaid)}`).join("; ")}`,
+  );
+  row(
+    "   known-price paid / unpaid",
+    (f) => ratio(f.knownPricePaid, f.unpaid),
+    (f) => f.knownPricePaid / f.unpaid <= 1.1,
+    "<= 1.10",
+  );
+  row(
+    "   known-price paid / plain client paid",
+    (f) => ratio(f.knownPricePaid, f.plainPaid),
+    (f) => f.knownPricePaid / f.plainPaid <= 0.6,
+    "<= 0.6",
+  );
+  say(
+    `3. sandbox (real settlement on the local chain): ${VERSIONS.map((v) => `${v} paid ${ms(figures[v].chainPaid)}, plain client paid ${ms(figures[v].plainChainPaid)}`).join("; ")}`,
+  );
+  row(
+    "   paid / plain client paid",
+    (f) => ratio(f.chainPaid, f.plainChainPaid),
+    (f) => f.chainPaid <= f.plainChainPaid,
+    "<= 1.0",
+  );
+  row(
+    "   client's own time per paid call (policy, budget lock, signing, ledger)",
+    (f) => ms(f.clientOwn),
+    (f) => f.clientOwn <= 1.5,
+    "<= 1.5 ms",
+  );
 
   // 4: cache hit against an unpaid call over the network stand-in.
   const cacheServer = await startInstantServer({ delayMs: NETWORK_DELAY_MS, payTo: PAY_TO, x402: "v2" });
@@ -176,15 +219,23 @@ try {
     hits.push(await timed(() => c.services.client.call(cached)));
     misses.push(await timed(() => c.services.client.call({ ...cached, url: `${cached.url}&n=${i}` })));
   }
-  say(`4. cache hit ${ms(median(hits))} / unpaid call ${ms(median(misses))} = ${ratio(median(hits), median(misses))} (target <= 0.05: ${mark(median(hits) / median(misses) <= 0.05)})`);
+  say(
+    `4. cache hit ${ms(median(hits))} / unpaid call ${ms(median(misses))} = ${ratio(median(hits), median(misses))} (target <= 0.05: ${mark(median(hits) / median(misses) <= 0.05)})`,
+  );
   await cacheServer.stop();
 
   // 5 (measured with 1–3, per version).
   const throughput = (calls: number, ms: number) => (calls / ms) * 1000;
-  say(`5. ${CONCURRENT} concurrent paid calls on the sandbox: ${VERSIONS.map((v) => { const b = figures[v].burst; return `${v} ours ${b.oursSettled} settled on-chain (${b.settledLines} in the ledger) in ${ms(b.ours)}, plain client ${b.plainSettled} in ${ms(b.plain)}`; }).join("; ")}`);
+  say(
+    `5. ${CONCURRENT} concurrent paid calls on the sandbox: ${VERSIONS.map((v) => {
+      const b = figures[v].burst;
+      return `${v} ours ${b.oursSettled} settled on-chain (${b.settledLines} in the ledger) in ${ms(b.ours)}, plain client ${b.plainSettled} in ${ms(b.plain)}`;
+    }).join("; ")}`,
+  );
   row(
     "   throughput ours / plain client",
-    (f) => `${throughput(CONCURRENT, f.burst.ours).toFixed(0)}/s vs ${throughput(CONCURRENT, f.burst.plain).toFixed(0)}/s = ${ratio(f.burst.plain, f.burst.ours)}`,
+    (f) =>
+      `${throughput(CONCURRENT, f.burst.ours).toFixed(0)}/s vs ${throughput(CONCURRENT, f.burst.plain).toFixed(0)}/s = ${ratio(f.burst.plain, f.burst.ours)}`,
     (f) => f.burst.plain / f.burst.ours >= 1.1 && f.burst.oursSettled === BigInt(CONCURRENT),
     ">= 1.1",
   );
@@ -198,7 +249,9 @@ try {
     oursStart.push(await coldStart(builtServer));
     bareStart.push(await coldStart(bareServer));
   }
-  say(`6. cold start to tools/list answered: ours ${ms(median(oursStart))}, bare SDK server ${ms(median(bareStart))} = ${ratio(median(oursStart), median(bareStart))} (target <= 1.3: ${mark(median(oursStart) / median(bareStart) <= 1.3)})`);
+  say(
+    `6. cold start to tools/list answered: ours ${ms(median(oursStart))}, bare SDK server ${ms(median(bareStart))} = ${ratio(median(oursStart), median(bareStart))} (target <= 1.3: ${mark(median(oursStart) / median(bareStart) <= 1.3)})`,
+  );
 
   // 7: sizes of what the model reads, from the look-alike's fixtures.
   const sandbox = await startSandbox();
@@ -228,7 +281,9 @@ try {
     listSizes.push(`${toolset} ${JSON.stringify((await lister.listTools()).tools).length}`);
     await lister.close();
   }
-  say(`   tools/list size per toolset (chars, incl. the 3 spending tools): ${listSizes.join(", ")}; all ${JSON.stringify((await client.listTools()).tools).length}`);
+  say(
+    `   tools/list size per toolset (chars, incl. the 3 spending tools): ${listSizes.join(", ")}; all ${JSON.stringify((await client.listTools()).tools).length}`,
+  );
   await client.close();
   await sandbox.stop();
 } finally {
@@ -250,7 +305,12 @@ function coldStart(entry: string): Promise<number> {
     });
     child.once("error", reject);
     const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+    });
     send({ jsonrpc: "2.0", method: "notifications/initialized" });
     send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
   });

@@ -61,7 +61,9 @@ try {
     if (result.isError) say(`  ✗ refused: ${(result.content[0] as { text: string }).text}`);
     else say(`  ✓ ${structured.data?.length ?? 0} rows, e.g. ${JSON.stringify(structured.data?.[0] ?? {}).slice(0, 160)}`);
     const by = env ? "server B" : "server A";
-    const paid = structured.payment ? `${by} paid ${structured.payment.amount} ${structured.payment.asset}, tx ${structured.payment.transaction}` : `${by}: no payment`;
+    const paid = structured.payment
+      ? `${by} paid ${structured.payment.amount} ${structured.payment.asset}, tx ${structured.payment.transaction}`
+      : `${by}: no payment`;
     say(`  ${paid}; ${requests} HTTP request(s) to the API${structured.reused ? `, answer reused from a ${structured.reused.source}` : ""}`);
     say(`  wallet before: ${before.usdc} USDC, ${before.tmai} TMAI → after: ${after.usdc} USDC, ${after.tmai} TMAI (read from the chain)`);
     return structured;
@@ -71,10 +73,21 @@ try {
   const btc = tokens.data?.find((row) => row.TOKEN_NAME === "Bitcoin")?.TOKEN_ID ?? 3375;
   await step("What is Bitcoin's TM Grade?", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
   await step("Any bullish daily signal on Bitcoin?", "get_trading_signals", { token_id: btc, limit: 3, fields: ["DATE", "TRADING_SIGNAL", "TOKEN_TREND"] });
-  await step("And Ethereum's? (a known price now: paid with the first request, one round trip)", "get_tm_grade", { token_id: 3306, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL"] });
-  await step("Bitcoin's TM Grade again (answered from cache, nothing paid)", "get_tm_grade", { token_id: btc, fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"] });
+  await step("And Ethereum's? (a known price now: paid with the first request, one round trip)", "get_tm_grade", {
+    token_id: 3306,
+    fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL"],
+  });
+  await step("Bitcoin's TM Grade again (answered from cache, nothing paid)", "get_tm_grade", {
+    token_id: btc,
+    fields: ["TOKEN_SYMBOL", "TM_GRADE", "TM_GRADE_SIGNAL", "MOMENTUM"],
+  });
   await step("How is the whole market doing?", "get_market_metrics", { limit: 3 });
-  await step("Pay with TMAI, 10% cheaper (server B): Bitcoin's hourly signals.", "get_hourly_trading_signals", { token_id: btc, limit: 3 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });
+  await step(
+    "Pay with TMAI, 10% cheaper (server B): Bitcoin's hourly signals.",
+    "get_hourly_trading_signals",
+    { token_id: btc, limit: 3 },
+    { TOKEN_METRICS_ASSETS: "tmai,usdc" },
+  );
   say();
   say("You (not the agent): approve Permit2 for TMAI once, from a shell.");
   say("  $ token-metrics-x402-mcp approve-permit2 --asset tmai --amount 1 --yes");
@@ -82,7 +95,12 @@ try {
     env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402") },
   });
   for (const line of approval.stdout.trim().split("\n")) say(`  ${line}`);
-  await step("TMAI again (server B), now that Permit2 may move it.", "get_hourly_trading_signals", { token_id: btc, limit: 3, page: 2 }, { TOKEN_METRICS_ASSETS: "tmai,usdc" });
+  await step(
+    "TMAI again (server B), now that Permit2 may move it.",
+    "get_hourly_trading_signals",
+    { token_id: btc, limit: 3, page: 2 },
+    { TOKEN_METRICS_ASSETS: "tmai,usdc" },
+  );
   await step("Deep AI report on Bitcoin (costs 0.068 USDC, above the limit)", "get_ai_reports", { token_id: btc });
 
   const status = (await client.callTool({ name: "get_wallet_status", arguments: {} })).structuredContent as Record<string, unknown>;
@@ -103,7 +121,13 @@ async function withServer(env: Record<string, string>, name: string, args: Recor
     new StdioClientTransport({
       command: process.execPath,
       args: [BUILT],
-      env: { PATH: process.env.PATH ?? "", ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI", ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        ...sandboxEnv(sandbox.info, "x402"),
+        TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 0.05 TMAI",
+        TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 1 TMAI",
+        ...env,
+      },
       stderr: "ignore",
     }),
   );

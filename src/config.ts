@@ -175,7 +175,11 @@ const envSchema = z.object({
     { key: "private_key", title: "Wallet private key (x402)", sensitive: true },
   ),
   TOKEN_METRICS_API_KEY: about(
-    z.string().trim().regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces").optional(),
+    z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]+$/, "must be printable characters without spaces")
+      .optional(),
     "Token Metrics API key; wins over the wallet when both are set (no money spent).",
     "none",
     { key: "api_key", title: "Token Metrics API key", sensitive: true },
@@ -228,7 +232,10 @@ const envSchema = z.object({
     "none",
     { key: "tmai_address", title: "TMAI contract address" },
   ),
-  TOKEN_METRICS_SESSION_BUDGET: about(amountList.default({}), 'Spending limit per server process, e.g. "1 USDC".', "none", { key: "session_budget", title: "Session budget" }),
+  TOKEN_METRICS_SESSION_BUDGET: about(amountList.default({}), 'Spending limit per server process, e.g. "1 USDC".', "none", {
+    key: "session_budget",
+    title: "Session budget",
+  }),
   TOKEN_METRICS_DAILY_BUDGET: about(
     amountList.default(DEFAULT_DAILY_BUDGET),
     'Spending limit per rolling 24 hours, shared by all processes using the same ledger; every asset that can be paid needs one, e.g. "2 USDC, 100 TMAI".',
@@ -269,9 +276,17 @@ const envSchema = z.object({
       .default({}),
     'Rolling 24-hour budgets per authenticated HTTP client, e.g. "alice:1 USDC, ci-bot:0.2 USDC".',
   ),
-  TOKEN_METRICS_BREAKER_FAILURES: about(z.coerce.number().int().min(1).max(1_000).default(3), "Paid calls in a row without data after which payments stop for a cool-down.", "3"),
+  TOKEN_METRICS_BREAKER_FAILURES: about(
+    z.coerce.number().int().min(1).max(1_000).default(3),
+    "Paid calls in a row without data after which payments stop for a cool-down.",
+    "3",
+  ),
   TOKEN_METRICS_BREAKER_COOLDOWN_S: about(z.coerce.number().int().min(1).max(86_400).default(300), "Seconds the circuit breaker stops payments.", "300"),
-  TOKEN_METRICS_LEDGER: about(z.string().min(1).default(DEFAULT_LEDGER_PATH), "Append-only payment ledger: a JSONL file, or a postgres:// URL shared by replicas on several hosts.", "~/.token-metrics-x402-mcp/ledger.jsonl"),
+  TOKEN_METRICS_LEDGER: about(
+    z.string().min(1).default(DEFAULT_LEDGER_PATH),
+    "Append-only payment ledger: a JSONL file, or a postgres:// URL shared by replicas on several hosts.",
+    "~/.token-metrics-x402-mcp/ledger.jsonl",
+  ),
   TOKEN_METRICS_API_BASE_URL: about(
     z
       .url({ protocol: /^https?$/ })
@@ -299,7 +314,11 @@ const envSchema = z.object({
     "all",
     { key: "toolsets", title: "Toolsets" },
   ),
-  TOKEN_METRICS_CACHE_TTL: about(z.coerce.number().int().min(0).max(86_400).optional(), "Seconds an identical call may be answered from cache (no request, no payment).", "per endpoint"),
+  TOKEN_METRICS_CACHE_TTL: about(
+    z.coerce.number().int().min(0).max(86_400).optional(),
+    "Seconds an identical call may be answered from cache (no request, no payment).",
+    "per endpoint",
+  ),
   TOKEN_METRICS_TIMEOUT_MS: about(
     z.coerce.number().int().min(1_000).max(300_000).default(30_000),
     "Time limit per call for the network exchange, retries included (not a person's approval).",
@@ -308,8 +327,15 @@ const envSchema = z.object({
   TOKEN_METRICS_HTTP: about(oneOf(["true", "false", "1", "0"]).optional(), "1 or true: serve Streamable HTTP instead of stdio.", "off"),
   TOKEN_METRICS_HTTP_PORT: about(z.coerce.number().int().min(0).max(65_535).default(3402), "HTTP port; 0 picks a free one.", "3402"),
   TOKEN_METRICS_HTTP_HOST: about(z.string().min(1).default("127.0.0.1"), "Address the HTTP server listens on.", "127.0.0.1"),
-  TOKEN_METRICS_ALLOWED_HOSTS: about(z.string().transform(csv).optional(), "Host header values the HTTP server accepts (DNS-rebinding protection).", "127.0.0.1,localhost,[::1]"),
-  TOKEN_METRICS_HTTP_TOKENS: about(z.string().transform(tokenList).optional(), "HTTP clients as name:token pairs (tokens of 16+ characters); requests need Authorization: Bearer <token>."),
+  TOKEN_METRICS_ALLOWED_HOSTS: about(
+    z.string().transform(csv).optional(),
+    "Host header values the HTTP server accepts (DNS-rebinding protection).",
+    "127.0.0.1,localhost,[::1]",
+  ),
+  TOKEN_METRICS_HTTP_TOKENS: about(
+    z.string().transform(tokenList).optional(),
+    "HTTP clients as name:token pairs (tokens of 16+ characters); requests need Authorization: Bearer <token>.",
+  ),
   TOKEN_METRICS_HTTP_TOKENS_FILE: about(
     z
       .string()
@@ -335,7 +361,11 @@ const envSchema = z.object({
   TOKEN_METRICS_HTTP_ISSUER: about(z.url({ protocol: /^https?$/ }).optional(), "OAuth: the iss access tokens must carry."),
   TOKEN_METRICS_HTTP_AUDIENCE: about(z.string().trim().min(1).optional(), "OAuth: the aud access tokens must carry."),
   TOKEN_METRICS_HTTP_CLIENT_CLAIM: about(z.string().trim().min(1).default("sub"), "OAuth: the claim that names the client.", "sub"),
-  TOKEN_METRICS_HTTP_PUBLIC_URL: about(z.url({ protocol: /^https?$/ }).optional(), "The /mcp URL clients use, when a proxy sits in front (for the OAuth metadata).", "from the request"),
+  TOKEN_METRICS_HTTP_PUBLIC_URL: about(
+    z.url({ protocol: /^https?$/ }).optional(),
+    "The /mcp URL clients use, when a proxy sits in front (for the OAuth metadata).",
+    "from the request",
+  ),
 });
 
 /** A `name:token` list; problems never quote an entry, since entries hold tokens. */
@@ -387,8 +417,6 @@ function checkClientBudgets(e: z.infer<typeof envSchema>): void {
     );
   }
 }
-
-
 
 /** Command-line flags that set a variable (flags win over the environment). */
 const FLAG_TO_ENV = {
@@ -454,7 +482,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       `Invalid configuration: TOKEN_METRICS_MAX_PER_CALL sets no limit for the allowed assets (${e.TOKEN_METRICS_ASSETS.join(", ")}); an asset without a limit is never paid. Example: "0.05 USDC".`,
     );
   }
-  const unbudgeted = e.TOKEN_METRICS_ASSETS.filter((asset) => e.TOKEN_METRICS_MAX_PER_CALL[asset] !== undefined && e.TOKEN_METRICS_DAILY_BUDGET[asset] === undefined);
+  const unbudgeted = e.TOKEN_METRICS_ASSETS.filter(
+    (asset) => e.TOKEN_METRICS_MAX_PER_CALL[asset] !== undefined && e.TOKEN_METRICS_DAILY_BUDGET[asset] === undefined,
+  );
   if (unbudgeted.length > 0) {
     throw new ConfigError(
       `Invalid configuration: TOKEN_METRICS_DAILY_BUDGET sets no budget for ${unbudgeted.join(", ")}, which TOKEN_METRICS_ASSETS and TOKEN_METRICS_MAX_PER_CALL allow paying with; every asset that can be paid needs a daily budget. Example: "2 USDC, 100 TMAI".`,
@@ -503,7 +533,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
   if (config.tmaiAddress && !config.assets.includes("TMAI")) {
-    warnings.push('TOKEN_METRICS_TMAI_ADDRESS is set but TMAI is not allowed, so only USDC is paid: to pay with TMAI, set TOKEN_METRICS_ASSETS=tmai,usdc and a TMAI limit, in TMAI units, in TOKEN_METRICS_MAX_PER_CALL (e.g. "0.1 USDC, <n> TMAI").');
+    warnings.push(
+      'TOKEN_METRICS_TMAI_ADDRESS is set but TMAI is not allowed, so only USDC is paid: to pay with TMAI, set TOKEN_METRICS_ASSETS=tmai,usdc and a TMAI limit, in TMAI units, in TOKEN_METRICS_MAX_PER_CALL (e.g. "0.1 USDC, <n> TMAI").',
+    );
   }
   return warnings;
 }

@@ -19,7 +19,12 @@ export function serveDashboard(services: Services): RequestHandler {
       const { payer, mode } = services;
       const data = payer
         ? { spending: await payer.spending(client), wallet: await payer.walletStatus(client) }
-        : { message: mode === "api-key" ? "API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call." : "No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402." };
+        : {
+            message:
+              mode === "api-key"
+                ? "API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call."
+                : "No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402.",
+          };
       // JSON inside <script> ends at the first "</": escape "<" so no value can close the element.
       const embedded = `<script type="application/json" id="dashboard-data">${JSON.stringify(data).replaceAll("<", "\\u003c")}</script>`;
       const page = (await viewHtml("spending")).replace("</head>", () => `${embedded}</head>`);
@@ -29,7 +34,8 @@ export function serveDashboard(services: Services): RequestHandler {
           "Content-Type": "text/html; charset=utf-8",
           "Cache-Control": "no-store",
           // The page is self-contained: the browser is told to refuse any load and any framing.
-          "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+          "Content-Security-Policy":
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
           "X-Content-Type-Options": "nosniff",
         })
         .send(page);

@@ -63,7 +63,9 @@ async function main() {
     const { startHttpServer } = await import("./http.js");
     const http = await startHttpServer(services, config.http);
     const { tokens, oauth } = config.http.auth;
-    const access = [tokens.length > 0 ? `tokens for ${tokens.map((client) => client.name).join(", ")}` : "", oauth ? `OAuth from ${oauth.issuer}` : ""].filter(Boolean).join(" and ");
+    const access = [tokens.length > 0 ? `tokens for ${tokens.map((client) => client.name).join(", ")}` : "", oauth ? `OAuth from ${oauth.issuer}` : ""]
+      .filter(Boolean)
+      .join(" and ");
     log.info(`listening on ${http.url} (${mode}; ${access || "no authentication"})`);
     const stop = () => {
       http.close().then(

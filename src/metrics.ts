@@ -72,8 +72,18 @@ export function createMetrics(services: Services): ServerMetrics {
     labelNames: budgetLabels,
     registers,
   });
-  const budgetLimit = new Gauge({ name: `${PREFIX}budget_limit`, help: "The limit of that budget, in the asset's units.", labelNames: budgetLabels, registers });
-  const balance = new Gauge({ name: `${PREFIX}wallet_balance`, help: "The paying wallet's balance read from the chain at scrape time, in the asset's units.", labelNames: ["asset"], registers });
+  const budgetLimit = new Gauge({
+    name: `${PREFIX}budget_limit`,
+    help: "The limit of that budget, in the asset's units.",
+    labelNames: budgetLabels,
+    registers,
+  });
+  const balance = new Gauge({
+    name: `${PREFIX}wallet_balance`,
+    help: "The paying wallet's balance read from the chain at scrape time, in the asset's units.",
+    labelNames: ["asset"],
+    registers,
+  });
   const balanceRead = new Gauge({
     name: `${PREFIX}wallet_balance_read_ok`,
     help: `1 when this scrape read the wallet's balances, 0 when the RPC failed or took over ${BALANCE_TIMEOUT_MS / 1000} s (the balances are then left out).`,
@@ -96,7 +106,8 @@ export function createMetrics(services: Services): ServerMetrics {
       const labels = { asset: entry.asset ?? "", endpoint: entry.endpoint, client: entry.client ?? "", outcome: entry.event };
       payments.inc(labels);
       if (entry.amount !== undefined) amounts.inc(labels, inAssetUnits(entry.amount, entry.asset));
-      if (started !== undefined && entry.event !== "released") duration.observe({ endpoint: entry.endpoint, outcome: entry.event }, (performance.now() - started) / 1000);
+      if (started !== undefined && entry.event !== "released")
+        duration.observe({ endpoint: entry.endpoint, outcome: entry.event }, (performance.now() - started) / 1000);
     } else return; // "signed": the payment goes on
     offeredAt.delete(entry.call);
   };

@@ -115,7 +115,10 @@ describe("API-key mode", () => {
 
   test("429 and 5xx are retried, honouring Retry-After", async () => {
     const before = api.requests.length;
-    api.injectFaults([{ status: 429, retryAfterSeconds: 0 }, { status: 503, retryAfterSeconds: 0 }]);
+    api.injectFaults([
+      { status: 429, retryAfterSeconds: 0 },
+      { status: 503, retryAfterSeconds: 0 },
+    ]);
     const result = await call("get_price", { token_id: 3375 });
     assert.ok(!result.isError, textOf(result));
     assert.equal(api.requests.length - before, 3);
@@ -176,7 +179,10 @@ describe("API-key mode", () => {
     await once(probe, "listening");
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
-    const { client: lost, close: closeLost } = await connectInMemory({ TOKEN_METRICS_API_BASE_URL: `http://127.0.0.1:${port}/v2`, TOKEN_METRICS_API_KEY: SANDBOX_API_KEY });
+    const { client: lost, close: closeLost } = await connectInMemory({
+      TOKEN_METRICS_API_BASE_URL: `http://127.0.0.1:${port}/v2`,
+      TOKEN_METRICS_API_KEY: SANDBOX_API_KEY,
+    });
     const result = await lost.callTool({ name: "get_price", arguments: { token_id: 3375 } });
     await closeLost();
     assert.equal(result.isError, true);

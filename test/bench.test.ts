@@ -9,7 +9,15 @@ test("npm run bench -- --short prints all seven figures", async () => {
   const tsx = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
   const script = fileURLToPath(new URL("../scripts/bench.ts", import.meta.url));
   const { stdout } = await promisify(execFile)(process.execPath, [tsx, script, "--short"], { timeout: 180_000, maxBuffer: 4 * 1024 * 1024 });
-  for (const figure of ["1. HTTP requests per paid call at a known price", "2. instant-settling server", "3. sandbox", "4. cache hit", "5. 10 concurrent paid calls", "6. cold start", "7. default result size"]) {
+  for (const figure of [
+    "1. HTTP requests per paid call at a known price",
+    "2. instant-settling server",
+    "3. sandbox",
+    "4. cache hit",
+    "5. 10 concurrent paid calls",
+    "6. cold start",
+    "7. default result size",
+  ]) {
     assert.ok(stdout.includes(figure), `missing: ${figure}\n${stdout}`);
   }
   assert.match(stdout, /ours 10 settled on-chain \(10 in the ledger\)/);

@@ -84,10 +84,22 @@ describe("MCPB bundle", () => {
 
     test("pays for a call from its own node_modules", async () => {
       const launch = await launchConfig(manifest, stage, { private_key: sandbox.info.payerPrivateKey, tmai_address: sandbox.info.assets.tmai });
-      const env = { ...launch.env, TOKEN_METRICS_API_BASE_URL: sandbox.info.apiBaseUrl, TOKEN_METRICS_RPC_URL: sandbox.info.rpcUrl, TOKEN_METRICS_LEDGER: join(stage, "..", "ledger.jsonl") };
+      const env = {
+        ...launch.env,
+        TOKEN_METRICS_API_BASE_URL: sandbox.info.apiBaseUrl,
+        TOKEN_METRICS_RPC_URL: sandbox.info.rpcUrl,
+        TOKEN_METRICS_LEDGER: join(stage, "..", "ledger.jsonl"),
+      };
       const command = launch.command === "node" ? process.execPath : launch.command;
       const client = new Client({ name: "bundle-test", version: "1.0.0" });
-      await client.connect(new StdioClientTransport({ command, args: launch.args, env: { PATH: process.env.PATH ?? "", HOME: join(stage, ".."), ...env }, cwd: join(stage, "..") }));
+      await client.connect(
+        new StdioClientTransport({
+          command,
+          args: launch.args,
+          env: { PATH: process.env.PATH ?? "", HOME: join(stage, ".."), ...env },
+          cwd: join(stage, ".."),
+        }),
+      );
       try {
         const payer = sandbox.info.payerAddress as Address;
         const before = await sandbox.chain.balanceOf(sandbox.chain.usdc, payer);
@@ -112,7 +124,13 @@ describe("MCP registry entry (docs/server.json)", () => {
       name: string;
       description: string;
       version: string;
-      packages: Array<{ registryType: string; identifier: string; version: string; transport: { type: string }; environmentVariables: Array<{ name: string; isSecret?: boolean }> }>;
+      packages: Array<{
+        registryType: string;
+        identifier: string;
+        version: string;
+        transport: { type: string };
+        environmentVariables: Array<{ name: string; isSecret?: boolean }>;
+      }>;
     }>("docs/server.json");
     assert.match(server.$schema, /^https:\/\/static\.modelcontextprotocol\.io\/schemas\/\d{4}-\d{2}-\d{2}\/server\.schema\.json$/);
     assert.equal(server.name, pkg.mcpName);

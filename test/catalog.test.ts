@@ -31,7 +31,11 @@ describe("tool catalog", () => {
     assert.equal(tools.length, ALL_TOOLS_COUNT);
     assert.equal(new Set(tools.map((tool) => tool.name)).size, tools.length, "tool names are unique");
     for (const tool of tools) assert.match(tool.name, /^[a-z][a-z0-9_]*$/);
-    for (const name of SPENDING_TOOLS) assert.ok(tools.some((tool) => tool.name === name), name);
+    for (const name of SPENDING_TOOLS)
+      assert.ok(
+        tools.some((tool) => tool.name === name),
+        name,
+      );
   });
 
   test("annotations are honest: paid tools in x402 mode may spend, the rest only read", async () => {
@@ -53,7 +57,10 @@ describe("tool catalog", () => {
     }
     // One line per tool, so a changed hint is a one-line diff.
     const modes = Object.entries(byMode).map(
-      ([mode, hints]) => `  "${mode}": {\n${Object.entries(hints).map(([name, annotations]) => `    "${name}": ${JSON.stringify(pick(annotations))}`).join(",\n")}\n  }`,
+      ([mode, hints]) =>
+        `  "${mode}": {\n${Object.entries(hints)
+          .map(([name, annotations]) => `    "${name}": ${JSON.stringify(pick(annotations))}`)
+          .join(",\n")}\n  }`,
     );
     const current = `{\n${modes.join(",\n")}\n}\n`;
     if (UPDATE_SNAPSHOTS) await writeFile(ANNOTATIONS_SNAPSHOT, current);
@@ -71,7 +78,8 @@ describe("tool catalog", () => {
   });
 
   test("schemas use the API's parameter names, enums and bounds", () => {
-    const schema = (name: string) => tools.find((tool) => tool.name === name)!.inputSchema as { properties: Record<string, any>; additionalProperties?: boolean };
+    const schema = (name: string) =>
+      tools.find((tool) => tool.name === name)!.inputSchema as { properties: Record<string, any>; additionalProperties?: boolean };
     const signals = schema("get_trading_signals");
     // Numbers also come as numeric strings (models send both): the schema says so, bounds on the number.
     assert.deepEqual(signals.properties.signal.anyOf[0].enum, [1, 0, -1]);
@@ -110,13 +118,26 @@ describe("tool catalog", () => {
     const { client: limited, close: closeLimited } = await connectInMemory({ TOKEN_METRICS_TOOLSETS: "grades" });
     const { resources } = await limited.listResources();
     // The views are listed whatever the toolsets: the spending tools are always there, and a view costs nothing until read.
-    assert.deepEqual(resources.map((resource) => resource.uri).sort(), ["payments://ledger", "toolsets://list", "ui://token-metrics/price.html", "ui://token-metrics/spending.html"]);
+    assert.deepEqual(resources.map((resource) => resource.uri).sort(), [
+      "payments://ledger",
+      "toolsets://list",
+      "ui://token-metrics/price.html",
+      "ui://token-metrics/spending.html",
+    ]);
     const read = await limited.readResource({ uri: "toolsets://list" });
     await closeLimited();
-    const { toolsets } = JSON.parse((read.contents[0] as { text: string }).text) as { toolsets: Array<{ name: string; enabled: boolean; tools: Array<{ name: string; priceUsd: number }> }> };
-    assert.deepEqual(toolsets.filter((toolset) => toolset.enabled).map((toolset) => toolset.name), ["grades"]);
+    const { toolsets } = JSON.parse((read.contents[0] as { text: string }).text) as {
+      toolsets: Array<{ name: string; enabled: boolean; tools: Array<{ name: string; priceUsd: number }> }>;
+    };
+    assert.deepEqual(
+      toolsets.filter((toolset) => toolset.enabled).map((toolset) => toolset.name),
+      ["grades"],
+    );
     assert.equal(toolsets.flatMap((toolset) => toolset.tools).length, CATALOG.length);
-    assert.deepEqual(toolsets.find((toolset) => toolset.name === "signals")!.tools.find((tool) => tool.name === "get_trading_signals"), { name: "get_trading_signals", priceUsd: 0.017 });
+    assert.deepEqual(
+      toolsets.find((toolset) => toolset.name === "signals")!.tools.find((tool) => tool.name === "get_trading_signals"),
+      { name: "get_trading_signals", priceUsd: 0.017 },
+    );
   });
 
   test("each listed tool (x402 mode: no API key) matches its committed snapshot file (UPDATE_SNAPSHOTS=1 to accept a change)", async (t) => {
@@ -127,14 +148,29 @@ describe("tool catalog", () => {
       await mkdir(TOOL_SNAPSHOTS, { recursive: true });
       for (const tool of tools) await writeFile(fileOf(tool.name), `${JSON.stringify(tool, null, 2)}\n`);
     }
-    const snapshotted = (await readdir(TOOL_SNAPSHOTS)).filter((file) => file.endsWith(".json")).map((file) => file.slice(0, -".json".length)).sort();
-    assert.deepEqual(listed.filter((name) => !snapshotted.includes(name)), [], "listed tools without a snapshot file in test/snapshots/tools/");
-    assert.deepEqual(snapshotted.filter((name) => !listed.includes(name)), [], "snapshot files in test/snapshots/tools/ for tools no longer listed");
+    const snapshotted = (await readdir(TOOL_SNAPSHOTS))
+      .filter((file) => file.endsWith(".json"))
+      .map((file) => file.slice(0, -".json".length))
+      .sort();
+    assert.deepEqual(
+      listed.filter((name) => !snapshotted.includes(name)),
+      [],
+      "listed tools without a snapshot file in test/snapshots/tools/",
+    );
+    assert.deepEqual(
+      snapshotted.filter((name) => !listed.includes(name)),
+      [],
+      "snapshot files in test/snapshots/tools/ for tools no longer listed",
+    );
     // Compared as JSON values (what the wire carries), so neither the order of tools/list nor of an
     // object's keys counts; arrays (enums, required) keep theirs.
     for (const tool of tools) {
       await t.test(tool.name, async () => {
-        assert.deepEqual(JSON.parse(JSON.stringify(tool)), JSON.parse(await readFile(fileOf(tool.name), "utf8")), `${tool.name} differs from test/snapshots/tools/${tool.name}.json`);
+        assert.deepEqual(
+          JSON.parse(JSON.stringify(tool)),
+          JSON.parse(await readFile(fileOf(tool.name), "utf8")),
+          `${tool.name} differs from test/snapshots/tools/${tool.name}.json`,
+        );
       });
     }
   });

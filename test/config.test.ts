@@ -48,7 +48,10 @@ describe("configuration", () => {
     ["TOKEN_METRICS_API_BASE_URL", "http://api.tokenmetrics.com/v2", /must be https/],
   ] as const) {
     test(`a wrong ${name} is an error naming it`, () => {
-      assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && expected.test(error.message));
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (error: unknown) => error instanceof ConfigError && expected.test(error.message),
+      );
     });
   }
 
@@ -62,23 +65,38 @@ describe("configuration", () => {
       () => loadConfig({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI" }),
       (error: unknown) => error instanceof ConfigError && /TOKEN_METRICS_DAILY_BUDGET sets no budget for TMAI/.test(error.message),
     );
-    assert.deepEqual(loadConfig({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "1 USDC, 50 TMAI" }).dailyBudget, {
-      USDC: "1",
-      TMAI: "50",
-    });
+    assert.deepEqual(
+      loadConfig({ TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "1 USDC, 50 TMAI" })
+        .dailyBudget,
+      {
+        USDC: "1",
+        TMAI: "50",
+      },
+    );
   });
 
   test("a TMAI address without TMAI allowed is said, not silently ignored", () => {
     const address = "0x0000000000000000000000000000000000000002";
     assert.match(configWarnings(loadConfig({ TOKEN_METRICS_TMAI_ADDRESS: address })).join(""), /TOKEN_METRICS_ASSETS=tmai,usdc/);
-    const withTmai = { TOKEN_METRICS_TMAI_ADDRESS: address, TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 20 TMAI" };
+    const withTmai = {
+      TOKEN_METRICS_TMAI_ADDRESS: address,
+      TOKEN_METRICS_ASSETS: "tmai,usdc",
+      TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI",
+      TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 20 TMAI",
+    };
     assert.deepEqual(configWarnings(loadConfig(withTmai)), []);
     assert.deepEqual(configWarnings(loadConfig({})), []);
   });
 
   test("amount lists, toolsets and flags", () => {
     const config = loadConfig(
-      { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 30 TMAI", TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_TOOLSETS: "grades", TOKEN_METRICS_LOW_BALANCE: "5 usdc, 200 TMAI" },
+      {
+        TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC, 1.5 tmai",
+        TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 30 TMAI",
+        TOKEN_METRICS_ASSETS: "tmai,usdc",
+        TOKEN_METRICS_TOOLSETS: "grades",
+        TOKEN_METRICS_LOW_BALANCE: "5 usdc, 200 TMAI",
+      },
       ["--toolsets", "signals,indices", "--network", "base"],
     );
     assert.deepEqual(config.maxPerCall, { USDC: "0.05", TMAI: "1.5" });
@@ -111,11 +129,20 @@ describe("configuration", () => {
   });
 
   test("after a bad setting the fallback keeps the requested transport and its access settings, and nothing else", () => {
-    const env = { TOKEN_METRICS_NETWORK: "mainnet", TOKEN_METRICS_HTTP: "1", TOKEN_METRICS_HTTP_PORT: "4000", TOKEN_METRICS_PRIVATE_KEY: KEY, TOKEN_METRICS_HTTP_TOKENS: `alice:${TOKEN}` };
+    const env = {
+      TOKEN_METRICS_NETWORK: "mainnet",
+      TOKEN_METRICS_HTTP: "1",
+      TOKEN_METRICS_HTTP_PORT: "4000",
+      TOKEN_METRICS_PRIVATE_KEY: KEY,
+      TOKEN_METRICS_HTTP_TOKENS: `alice:${TOKEN}`,
+    };
     assert.throws(() => loadConfig(env));
     const fallback = fallbackConfig(env, ["--host", "0.0.0.0"]);
     assert.deepEqual([fallback.http?.port, fallback.http?.host], [4000, "0.0.0.0"]);
-    assert.deepEqual(fallback.http?.auth.tokens.map((client) => client.name), ["alice"]);
+    assert.deepEqual(
+      fallback.http?.auth.tokens.map((client) => client.name),
+      ["alice"],
+    );
     assert.equal(fallback.privateKey, undefined, "no wallet from an invalid configuration");
     assert.equal(fallbackConfig({ TOKEN_METRICS_HTTP_PORT: "nope" }, []).http, undefined);
   });
@@ -130,7 +157,10 @@ describe("configuration", () => {
 
     test("tokens are name:token pairs, comma or newline separated, held only as hashes", () => {
       const { auth } = http({ TOKEN_METRICS_HTTP_TOKENS: `alice:${TOKEN},\n bob : ${TOKEN}-b\n` });
-      assert.deepEqual(auth.tokens.map((client) => client.name), ["alice", "bob"]);
+      assert.deepEqual(
+        auth.tokens.map((client) => client.name),
+        ["alice", "bob"],
+      );
       assert.equal(auth.oauth, undefined);
       const shown = [JSON.stringify(auth), inspect(auth, { depth: 5 })].join("\n");
       assert.ok(!shown.includes(TOKEN) && !shown.includes(Buffer.from(TOKEN).toString("hex")), "a token is kept as given");
@@ -149,7 +179,8 @@ describe("configuration", () => {
       test(`a token list with ${label} is an error naming the variable, without the token`, () => {
         assert.throws(
           () => http({ TOKEN_METRICS_HTTP_TOKENS: value }),
-          (error: unknown) => error instanceof ConfigError && /TOKEN_METRICS_HTTP_TOKENS: .*entry|lists no client/.test(error.message) && !error.message.includes(TOKEN),
+          (error: unknown) =>
+            error instanceof ConfigError && /TOKEN_METRICS_HTTP_TOKENS: .*entry|lists no client/.test(error.message) && !error.message.includes(TOKEN),
         );
       });
     }
@@ -159,18 +190,27 @@ describe("configuration", () => {
       try {
         const file = join(dir, "tokens");
         await writeFile(file, `# team\nalice:${TOKEN}\n\nci-bot:${TOKEN}-ci\n`);
-        assert.deepEqual(http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file }).auth.tokens.map((client) => client.name), ["alice", "ci-bot"]);
+        assert.deepEqual(
+          http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file }).auth.tokens.map((client) => client.name),
+          ["alice", "ci-bot"],
+        );
         assert.throws(() => http({ TOKEN_METRICS_HTTP_TOKENS_FILE: join(dir, "missing") }), /TOKEN_METRICS_HTTP_TOKENS_FILE: cannot read .*missing \(ENOENT\)/);
         await writeFile(file, "alice\n");
         assert.throws(() => http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file }), /TOKEN_METRICS_HTTP_TOKENS_FILE: entry 1 is not name:token \(in .*tokens\)/);
-        assert.throws(() => http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file, TOKEN_METRICS_HTTP_TOKENS: `a:${TOKEN}` }), /TOKENS or TOKEN_METRICS_HTTP_TOKENS_FILE|not name:token/);
+        assert.throws(
+          () => http({ TOKEN_METRICS_HTTP_TOKENS_FILE: file, TOKEN_METRICS_HTTP_TOKENS: `a:${TOKEN}` }),
+          /TOKENS or TOKEN_METRICS_HTTP_TOKENS_FILE|not name:token/,
+        );
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     });
 
     test("off loopback, HTTP needs tokens or OAuth; on loopback it may run open", () => {
-      assert.throws(() => http({ TOKEN_METRICS_HTTP_HOST: "0.0.0.0" }), /TOKEN_METRICS_HTTP_HOST=0\.0\.0\.0 .*TOKEN_METRICS_HTTP_TOKENS .*TOKEN_METRICS_HTTP_JWKS_URL/);
+      assert.throws(
+        () => http({ TOKEN_METRICS_HTTP_HOST: "0.0.0.0" }),
+        /TOKEN_METRICS_HTTP_HOST=0\.0\.0\.0 .*TOKEN_METRICS_HTTP_TOKENS .*TOKEN_METRICS_HTTP_JWKS_URL/,
+      );
       assert.throws(() => http({ TOKEN_METRICS_HTTP_HOST: "192.168.1.5" }), ConfigError);
       for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) assert.deepEqual(http({ TOKEN_METRICS_HTTP_HOST: host }).auth.tokens, []);
       assert.equal(http({ TOKEN_METRICS_HTTP_HOST: "0.0.0.0", TOKEN_METRICS_HTTP_TOKENS: `alice:${TOKEN}` }).host, "0.0.0.0");
@@ -178,7 +218,11 @@ describe("configuration", () => {
     });
 
     test("OAuth needs the JWKS URL, the issuer and the audience together", () => {
-      const oauth = { TOKEN_METRICS_HTTP_JWKS_URL: "https://id.example/jwks", TOKEN_METRICS_HTTP_ISSUER: "https://id.example/", TOKEN_METRICS_HTTP_AUDIENCE: "https://mcp.example/mcp" };
+      const oauth = {
+        TOKEN_METRICS_HTTP_JWKS_URL: "https://id.example/jwks",
+        TOKEN_METRICS_HTTP_ISSUER: "https://id.example/",
+        TOKEN_METRICS_HTTP_AUDIENCE: "https://mcp.example/mcp",
+      };
       assert.deepEqual(http({ ...oauth, TOKEN_METRICS_HTTP_HOST: "0.0.0.0" }).auth.oauth, {
         jwksUrl: oauth.TOKEN_METRICS_HTTP_JWKS_URL,
         issuer: oauth.TOKEN_METRICS_HTTP_ISSUER,
@@ -186,7 +230,10 @@ describe("configuration", () => {
         clientClaim: "sub",
       });
       assert.equal(http({ ...oauth, TOKEN_METRICS_HTTP_CLIENT_CLAIM: "email" }).auth.oauth?.clientClaim, "email");
-      assert.throws(() => http({ TOKEN_METRICS_HTTP_JWKS_URL: oauth.TOKEN_METRICS_HTTP_JWKS_URL }), /needs all of TOKEN_METRICS_HTTP_JWKS_URL, TOKEN_METRICS_HTTP_ISSUER and TOKEN_METRICS_HTTP_AUDIENCE/);
+      assert.throws(
+        () => http({ TOKEN_METRICS_HTTP_JWKS_URL: oauth.TOKEN_METRICS_HTTP_JWKS_URL }),
+        /needs all of TOKEN_METRICS_HTTP_JWKS_URL, TOKEN_METRICS_HTTP_ISSUER and TOKEN_METRICS_HTTP_AUDIENCE/,
+      );
       assert.throws(() => http({ ...oauth, TOKEN_METRICS_HTTP_JWKS_URL: "http://id.example/jwks" }), /TOKEN_METRICS_HTTP_JWKS_URL: must be https/);
     });
   });

@@ -49,7 +49,12 @@ describe("doctor", { timeout: 120_000 }, () => {
 
   test("TMAI allowed without the Permit2 approval: said, with the command that fixes it", async () => {
     const sandbox = sandboxes.v2!;
-    const { code, stdout } = await doctor({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_ASSETS: "tmai,usdc", TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 5 TMAI" });
+    const { code, stdout } = await doctor({
+      ...sandboxEnv(sandbox.info, "x402"),
+      TOKEN_METRICS_ASSETS: "tmai,usdc",
+      TOKEN_METRICS_MAX_PER_CALL: "0.1 USDC, 1 TMAI",
+      TOKEN_METRICS_DAILY_BUDGET: "2 USDC, 5 TMAI",
+    });
     assert.equal(code, 1);
     assert.match(stdout, /FAIL TMAI Permit2 allowance: 0 TMAI \(run "token-metrics-x402-mcp approve-permit2 --asset tmai/);
   });

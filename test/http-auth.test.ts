@@ -21,7 +21,12 @@ const BOB = "bob-token-0123456789abcdef";
 const ISSUER = "https://id.example.test/";
 const AUDIENCE = "token-metrics-mcp";
 
-const INITIALIZE = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
 const PAID_CALL = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_trading_signals", arguments: { token_id: 3375 } } };
 
 describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
@@ -91,7 +96,12 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
   test("without a token, with a wrong one or a non-Bearer scheme: 401 before the body is read, and nothing reaches the API", async () => {
     const { server, ledger } = await withTokens();
     const apiRequests = world.sandbox.api.requests.length;
-    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${ALICE}x` }, { authorization: `Bearer ${ALICE.slice(0, -1)}` }, { authorization: `Basic ${ALICE}` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Bearer ${ALICE}x` },
+      { authorization: `Bearer ${ALICE.slice(0, -1)}` },
+      { authorization: `Basic ${ALICE}` },
+    ]) {
       for (const body of [JSON.stringify(INITIALIZE), JSON.stringify(PAID_CALL), "{ not json"]) {
         const response = await post(server.url, body, headers);
         assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer /);
@@ -127,14 +137,26 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
     await assertCleanJson(refused, 401);
     for (const url of [metadataUrl, `${origin}/.well-known/oauth-protected-resource`]) {
       const metadata = await (await fetch(url)).json();
-      assert.deepEqual(metadata, { resource: server.url, authorization_servers: [ISSUER], bearer_methods_supported: ["header"], resource_name: "token-metrics-x402-mcp" });
+      assert.deepEqual(metadata, {
+        resource: server.url,
+        authorization_servers: [ISSUER],
+        bearer_methods_supported: ["header"],
+        resource_name: "token-metrics-x402-mcp",
+      });
     }
 
     // Behind a TLS proxy the configured public URL is what clients are told.
-    const proxied = await serve({ TOKEN_METRICS_HTTP_JWKS_URL: jwksUrl, TOKEN_METRICS_HTTP_ISSUER: ISSUER, TOKEN_METRICS_HTTP_AUDIENCE: AUDIENCE, TOKEN_METRICS_HTTP_PUBLIC_URL: "https://mcp.example.com/mcp" });
+    const proxied = await serve({
+      TOKEN_METRICS_HTTP_JWKS_URL: jwksUrl,
+      TOKEN_METRICS_HTTP_ISSUER: ISSUER,
+      TOKEN_METRICS_HTTP_AUDIENCE: AUDIENCE,
+      TOKEN_METRICS_HTTP_PUBLIC_URL: "https://mcp.example.com/mcp",
+    });
     const challenge = (await post(proxied.server.url, JSON.stringify(INITIALIZE))).headers.get("www-authenticate") ?? "";
     assert.match(challenge, /resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
-    const proxiedMetadata = (await (await fetch(`${new URL(proxied.server.url).origin}/.well-known/oauth-protected-resource/mcp`)).json()) as { resource: string };
+    const proxiedMetadata = (await (await fetch(`${new URL(proxied.server.url).origin}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+      resource: string;
+    };
     assert.equal(proxiedMetadata.resource, "https://mcp.example.com/mcp");
   });
 
@@ -206,7 +228,10 @@ describe("HTTP authentication and errors", { timeout: 120_000 }, () => {
 
 /** Runs the built server until it exits, or is stopped once it listens (or after 10 s); its exit code and stderr. */
 async function runBuilt(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BUILT_SERVER, ...args], { env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [BUILT_SERVER, ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk;

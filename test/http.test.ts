@@ -91,7 +91,10 @@ describe("Streamable HTTP", { timeout: 120_000 }, () => {
     const refused = await caller.callTool({ name: "get_ai_reports", arguments: { token_id: 3306 } }); // 0.068 USDC: above the maximum
     assert.equal(refused.isError, true);
     const messages = received.get(caller)!;
-    assert.deepEqual(messages.map((message) => message.level), ["info", "warning"]);
+    assert.deepEqual(
+      messages.map((message) => message.level),
+      ["info", "warning"],
+    );
     assert.match(String(messages[0]!.data), /^paid 0\.017 USDC for \/trading-signals, transaction 0x[0-9a-f]{64}$/);
     assert.match(String(messages[1]!.data), /refused to pay for \/ai-reports/);
     assert.deepEqual(received.get(bystander), [], "another client's payments are not its business");

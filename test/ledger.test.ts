@@ -69,7 +69,7 @@ describe("the payment ledger", () => {
     assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 68_000n, "after being replaced by an empty file");
 
     await truncate(path, 0);
-    (await ledger.refresh());
+    await ledger.refresh();
     await ledger.append(signed("0x05"));
     assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 85_000n, "after truncation");
 
@@ -105,7 +105,7 @@ describe("the payment ledger", () => {
     const at = (iso: string) => ({ ts: iso, session: "s" });
     const line = (nonce: string, iso: string) => `${JSON.stringify({ ...signed(nonce), ...at(iso) })}\n`;
     await appendFile(ledger.location, line("0x01", "2026-03-01T23:50:00.000Z"));
-    const book = (await ledger.refresh());
+    const book = await ledger.refresh();
     assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-02T00:10:00.000Z")) }), 17_000n, "just after midnight UTC");
     assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-02T23:49:00.000Z")) }), 17_000n, "23 h 59 min later");
     assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-03T00:06:00.000Z")) }), 0n, "more than 24 h 15 min later");
@@ -118,7 +118,9 @@ describe("the payment ledger", () => {
     await a.append(signed("0x01"));
     const total = (book: PaymentBook) => book.committed("USDC", { since: new Date(0) });
     const refusals = await Promise.all(
-      [a, b, a, b, a, b].map((ledger, i) => ledger.reserve({ ...signed(`0x1${i}`), event: "signed" }, (book) => (total(book) + 17_000n > 51_000n ? "over the limit" : undefined))),
+      [a, b, a, b, a, b].map((ledger, i) =>
+        ledger.reserve({ ...signed(`0x1${i}`), event: "signed" }, (book) => (total(book) + 17_000n > 51_000n ? "over the limit" : undefined)),
+      ),
     );
     assert.equal(refusals.filter((refusal) => refusal === undefined).length, 2, "3 payments of 17 000 fit under 51 000: one was there, two more are reserved");
     assert.equal(total(await b.refresh()), 51_000n);

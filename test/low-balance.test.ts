@@ -35,7 +35,10 @@ describe("TOKEN_METRICS_LOW_BALANCE (the built server over stdio)", { timeout: 1
     const { client, stderr, close } = await connectStdio(env);
     try {
       const logged: string[] = [];
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logged.push(`${notification.params.level}: ${String(notification.params.data)}`));
+      client.setNotificationHandler(
+        LoggingMessageNotificationSchema,
+        (notification) => void logged.push(`${notification.params.level}: ${String(notification.params.data)}`),
+      );
       const notes: string[] = [];
       for (const call of PAID_CALLS) {
         const result = await client.callTool(call);
@@ -44,7 +47,10 @@ describe("TOKEN_METRICS_LOW_BALANCE (the built server over stdio)", { timeout: 1
         assert.equal(payment?.status, "settled", "a paid call, not a cached answer");
         if (note) notes.push(note);
       }
-      const status = (await client.callTool({ name: "get_wallet_status", arguments: {} })).structuredContent as { lowBalance?: string; balances: Array<{ asset: string; balance: string }> };
+      const status = (await client.callTool({ name: "get_wallet_status", arguments: {} })).structuredContent as {
+        lowBalance?: string;
+        balances: Array<{ asset: string; balance: string }>;
+      };
       return { logged, notes, status, stderr: stderr.join("") };
     } finally {
       await close();
@@ -60,13 +66,20 @@ describe("TOKEN_METRICS_LOW_BALANCE (the built server over stdio)", { timeout: 1
     const warnings = logged.filter((message) => message.includes("Low balance"));
     assert.deepEqual(warnings, [`warning: ${notes[0]}`], "one MCP log message, the note's words");
     assert.equal(stderr.split("\n").filter((line) => line.includes("Low balance")).length, 1, stderr);
-    assert.match(status.lowBalance ?? "", /^Low balance: the wallet holds 99\d\.\d+ USDC, below TOKEN_METRICS_LOW_BALANCE \(2000 USDC\)/, "shown whenever it is low");
+    assert.match(
+      status.lowBalance ?? "",
+      /^Low balance: the wallet holds 99\d\.\d+ USDC, below TOKEN_METRICS_LOW_BALANCE \(2000 USDC\)/,
+      "shown whenever it is low",
+    );
   });
 
   test("a threshold below the balance: no warning anywhere", async () => {
     const { logged, notes, status, stderr } = await session("1 USDC");
     assert.deepEqual(notes, []);
-    assert.deepEqual(logged.filter((message) => message.includes("Low balance")), []);
+    assert.deepEqual(
+      logged.filter((message) => message.includes("Low balance")),
+      [],
+    );
     assert.ok(!stderr.includes("Low balance"));
     assert.equal(status.lowBalance, undefined);
     assert.equal(status.balances[0]?.asset, "USDC");

@@ -61,7 +61,11 @@ describe("GET /metrics", { timeout: 180_000 }, () => {
   });
 
   async function serve(env: Record<string, string> = {}): Promise<HttpServer> {
-    const config = loadConfig({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`), ...env }, ["--http", "--port", "0"]);
+    const config = loadConfig({ ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`), ...env }, [
+      "--http",
+      "--port",
+      "0",
+    ]);
     const server = await startHttpServer(createServices(config), config.http!);
     open.push(server);
     return server;
@@ -168,11 +172,18 @@ describe("GET /metrics", { timeout: 180_000 }, () => {
   });
 
   test("API-key mode: no wallet, so no budgets or balances, and the cache counters", async () => {
-    const config = loadConfig({ ...sandboxEnv(sandbox.info, "api-key"), TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`) }, ["--http", "--port", "0"]);
+    const config = loadConfig({ ...sandboxEnv(sandbox.info, "api-key"), TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`) }, [
+      "--http",
+      "--port",
+      "0",
+    ]);
     const server = await startHttpServer(createServices(config), config.http!);
     open.push(server);
     const samples = await scrape(server);
-    assert.deepEqual(samples.filter((item) => /budget|wallet/.test(item.name)), []);
+    assert.deepEqual(
+      samples.filter((item) => /budget|wallet/.test(item.name)),
+      [],
+    );
     assert.equal(sample(samples, "token_metrics_mcp_cache_lookups_total", { result: "miss" }), 0);
   });
 });

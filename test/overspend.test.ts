@@ -83,7 +83,8 @@ describe("never overspend", () => {
       await appendFile(ledger, `${JSON.stringify({ ...signed, ts: new Date().toISOString(), event: "released", reason: "expired by the local clock" })}\n`);
       await settle(held[0]!);
       const dailyUsed = async () =>
-        ((await client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { budgets: { daily: { USDC: { used: string } } } }).budgets.daily.USDC.used;
+        ((await client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { budgets: { daily: { USDC: { used: string } } } }).budgets.daily
+          .USDC.used;
       assert.equal(await dailyUsed(), "0", "released, so not counted");
       await client.callTool({ name: "reconcile_payments", arguments: {} });
       assert.equal((await readLedger(ledger)).at(-1)?.event, "settled", "recorded");
@@ -128,7 +129,11 @@ describe("never overspend", () => {
   test("3. a ledger deleted or replaced while running keeps every budget", async () => {
     const ledger = newLedger();
     const { client, close } = await connectStdio(
-      env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_SESSION_BUDGET: "0.034 USDC", TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC" }),
+      env(ledger, {
+        TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl,
+        TOKEN_METRICS_SESSION_BUDGET: "0.034 USDC",
+        TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC",
+      }),
     );
     try {
       const before = await payerUsdc();
@@ -151,7 +156,9 @@ describe("never overspend", () => {
 
   test("4. a torn line never swallows the reservation after it, and is reported", async () => {
     const ledger = newLedger();
-    const { client, close } = await connectStdio(env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC" }));
+    const { client, close } = await connectStdio(
+      env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.034 USDC" }),
+    );
     try {
       const before = await payerUsdc();
       assert.ok(!(await client.callTool(signals(1))).isError);
@@ -200,18 +207,26 @@ describe("never overspend", () => {
     const cases: Array<[string, (res: ServerResponse, transaction: Hash) => void, RegExp, "settled" | "failed"]> = [
       [
         "settled, then a server error",
-        (res, transaction) => json(res, 500, { message: "boom" }, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) }),
+        (res, transaction) =>
+          json(res, 500, { message: "boom" }, { "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) }),
         /server error \(500\).*payment of 0\.017 USDC for this call settled \(transaction 0x[0-9a-f]{64}\); calling again pays again/,
         "settled",
       ],
       [
         "settled, then a body that is not JSON",
         (res, transaction) =>
-          res.writeHead(200, { "content-type": "text/html", "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) }).end("<html>oops</html>"),
+          res
+            .writeHead(200, { "content-type": "text/html", "X-PAYMENT-RESPONSE": settlementHeader(transaction, world.sandbox.info.payerAddress as Address) })
+            .end("<html>oops</html>"),
         /not JSON.*payment of 0\.017 USDC for this call settled \(transaction 0x[0-9a-f]{64}\); calling again pays again/,
         "settled",
       ],
-      ["settled, then an error without a receipt", (res) => json(res, 400, { message: "bad" }), /0\.017 USDC for this call was sent and may have settled.*Calling again pays again/, "failed"],
+      [
+        "settled, then an error without a receipt",
+        (res) => json(res, 400, { message: "bad" }),
+        /0\.017 USDC for this call was sent and may have settled.*Calling again pays again/,
+        "failed",
+      ],
     ];
     for (const [name, answer, expected, event] of cases) {
       test(name, async () => {
@@ -257,7 +272,10 @@ describe("never overspend", () => {
           assert.equal(result.isError, true);
           assert.match(textOf(result), expected);
           assert.equal(hostile.paymentHeaders.length - seen, 0);
-          assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["refused"]);
+          assert.deepEqual(
+            (await readLedger(ledger)).map((entry) => entry.event),
+            ["refused"],
+          );
         } finally {
           await close();
         }
@@ -285,13 +303,24 @@ describe("never overspend", () => {
       // A token with 6 decimals configured as TMAI: every TMAI amount would be read 10^12 times too small.
       const { abi, bytecode } = await compileTokenContract();
       const chain = world.sandbox.chain.chain;
-      const deployer = createWalletClient({ account: privateKeyToAccount("0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e"), chain, transport: http(world.sandbox.chain.rpcUrl) });
+      const deployer = createWalletClient({
+        account: privateKeyToAccount("0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e"),
+        chain,
+        transport: http(world.sandbox.chain.rpcUrl),
+      });
       const hash = await deployer.deployContract({ abi, bytecode, args: ["Token Metrics AI", "TMAI", 6] });
       const token = (await world.sandbox.chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
-      hostile.on("/trading-signals", (_req, res) => json(res, 402, challenge(offer({ asset: token, maxAmountRequired: "15300", extra: { name: "Token Metrics AI", version: "2" } }))));
+      hostile.on("/trading-signals", (_req, res) =>
+        json(res, 402, challenge(offer({ asset: token, maxAmountRequired: "15300", extra: { name: "Token Metrics AI", version: "2" } }))),
+      );
       const seen = hostile.paymentHeaders.length;
       const { client, close } = await connectStdio(
-        env(newLedger(), { TOKEN_METRICS_TMAI_ADDRESS: token, TOKEN_METRICS_ASSETS: "tmai", TOKEN_METRICS_MAX_PER_CALL: "1 TMAI", TOKEN_METRICS_DAILY_BUDGET: "10 TMAI" }),
+        env(newLedger(), {
+          TOKEN_METRICS_TMAI_ADDRESS: token,
+          TOKEN_METRICS_ASSETS: "tmai",
+          TOKEN_METRICS_MAX_PER_CALL: "1 TMAI",
+          TOKEN_METRICS_DAILY_BUDGET: "10 TMAI",
+        }),
       );
       try {
         const result = await client.callTool(signals(1));
@@ -310,15 +339,33 @@ describe("never overspend", () => {
     const lines: string[] = [];
     for (let i = 0; i < 50_000; i++) {
       const nonce = `0x${i.toString(16).padStart(64, "0")}`;
-      const base = { ts: old, session: "old", call: `c${i}`, endpoint: "/trading-signals", network: "base-sepolia", payer, asset: "USDC", assetAddress: world.sandbox.chain.usdc, amount: "17000", nonce, validBefore: "1" };
+      const base = {
+        ts: old,
+        session: "old",
+        call: `c${i}`,
+        endpoint: "/trading-signals",
+        network: "base-sepolia",
+        payer,
+        asset: "USDC",
+        assetAddress: world.sandbox.chain.usdc,
+        amount: "17000",
+        nonce,
+        validBefore: "1",
+      };
       lines.push(JSON.stringify({ ...base, event: "signed" }), JSON.stringify({ ...base, event: "settled", transaction: "unknown" }));
     }
     await appendFile(ledger, `${lines.join("\n")}\n`);
-    const { client, close } = await connectStdio(env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "100000 USDC" }));
+    const { client, close } = await connectStdio(
+      env(ledger, { TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_DAILY_BUDGET: "100000 USDC" }),
+    );
     try {
       assert.ok(!(await client.callTool(signals(1))).isError);
       const report = (await client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as { checked: number; matching: number };
-      assert.deepEqual({ checked: report.checked, matching: report.matching }, { checked: 1, matching: 1 }, "100 000 old lines are not read from the chain again");
+      assert.deepEqual(
+        { checked: report.checked, matching: report.matching },
+        { checked: 1, matching: 1 },
+        "100 000 old lines are not read from the chain again",
+      );
     } finally {
       await close();
     }

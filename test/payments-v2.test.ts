@@ -45,7 +45,10 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       const requests = world.sandbox.api.requests.length;
       assert.ok(!(await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 2 } })).isError);
       assert.equal(world.sandbox.api.requests.length - requests, 1, "one round trip at a known price");
-      assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["offered", "signed", "settled", "offered", "signed", "settled"]);
+      assert.deepEqual(
+        (await readLedger(ledger)).map((entry) => entry.event),
+        ["offered", "signed", "settled", "offered", "signed", "settled"],
+      );
     } finally {
       await close();
     }
@@ -92,9 +95,15 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       const seen = paymentHeadersSeen();
       const refused = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
       assert.equal(refused.isError, true);
-      assert.match(textOf(refused), /TMAI is paid through Permit2 and this wallet has not approved Permit2 for it.*token-metrics-x402-mcp approve-permit2 --asset tmai/);
+      assert.match(
+        textOf(refused),
+        /TMAI is paid through Permit2 and this wallet has not approved Permit2 for it.*token-metrics-x402-mcp approve-permit2 --asset tmai/,
+      );
       assert.equal(paymentHeadersSeen(), seen, "nothing was signed");
-      assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["refused"]);
+      assert.deepEqual(
+        (await readLedger(ledger)).map((entry) => entry.event),
+        ["refused"],
+      );
 
       const approved = await promisify(execFile)(process.execPath, [BUILT_SERVER, "approve-permit2", "--asset", "tmai", "--amount", "1", "--yes"], {
         env: { PATH: process.env.PATH ?? "", ...env },
@@ -123,9 +132,17 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
     });
     after(() => hostile.stop());
 
-    const v2 = (accepts: object[]) => ({ "PAYMENT-REQUIRED": Buffer.from(JSON.stringify({ x402Version: 2, error: "pay", resource: { url: "x" }, accepts })).toString("base64") });
+    const v2 = (accepts: object[]) => ({
+      "PAYMENT-REQUIRED": Buffer.from(JSON.stringify({ x402Version: 2, error: "pay", resource: { url: "x" }, accepts })).toString("base64"),
+    });
     const v2Offer = (overrides: Record<string, unknown> = {}) => {
-      const { maxAmountRequired: _v1Amount, resource: _resource, description: _description, mimeType: _mime, ...rest } = offer({ network: "eip155:84532", ...overrides });
+      const {
+        maxAmountRequired: _v1Amount,
+        resource: _resource,
+        description: _description,
+        mimeType: _mime,
+        ...rest
+      } = offer({ network: "eip155:84532", ...overrides });
       return { amount: "17000", ...rest };
     };
     const cases: Array<[string, Record<string, string>, RegExp]> = [
@@ -133,13 +150,21 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       // Node's HTTP client itself refuses headers over 16 KB, before the payer sees them.
       ["an oversized header", { "PAYMENT-REQUIRED": "A".repeat(70_000) }, /Could not reach 127\.0\.0\.1:\d+: the connection failed/],
       ["an unknown CAIP-2 network", v2([v2Offer({ network: "eip155:1" })]), /network "eip155:1" but this server pays only on "base-sepolia"/],
-      ["a Permit2 offer with a foreign spender", v2([v2Offer({ extra: { assetTransferMethod: "permit2", spender: "0x1111111111111111111111111111111111111111" } })]), /names spender .* not x402's exact Permit2 proxy/],
+      [
+        "a Permit2 offer with a foreign spender",
+        v2([v2Offer({ extra: { assetTransferMethod: "permit2", spender: "0x1111111111111111111111111111111111111111" } })]),
+        /names spender .* not x402's exact Permit2 proxy/,
+      ],
     ];
     for (const [name, headers, expected] of cases) {
       test(name, async () => {
         hostile.on("/trading-signals", (_req, res) => json(res, 402, {}, headers));
         const seen = hostile.paymentHeaders.length;
-        const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: newLedger(), TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
+        const { client, close } = await connectStdio({
+          ...sandboxEnv(world.sandbox.info, "x402"),
+          TOKEN_METRICS_LEDGER: newLedger(),
+          TOKEN_METRICS_API_BASE_URL: hostile.baseUrl,
+        });
         try {
           const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
           assert.equal(result.isError, true);
@@ -157,17 +182,32 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
         if (!paid) json(res, 402, {}, v2([v2Offer()]));
       });
       const ledger = newLedger();
-      const settings = { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" };
+      const settings = {
+        ...sandboxEnv(world.sandbox.info, "x402"),
+        TOKEN_METRICS_LEDGER: ledger,
+        TOKEN_METRICS_API_BASE_URL: hostile.baseUrl,
+        TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC",
+      };
       const seen = hostile.paymentHeaders.length;
-      const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", HOME: world.dir, ...settings }, stdio: ["pipe", "pipe", "pipe"] });
-      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`);
+      const child = spawn(process.execPath, [BUILT_SERVER], {
+        env: { PATH: process.env.PATH ?? "", HOME: world.dir, ...settings },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
+      );
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
-      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_trading_signals", arguments: { token_id: 3375 } } })}\n`);
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_trading_signals", arguments: { token_id: 3375 } } })}\n`,
+      );
       for (let i = 0; i < 400 && hostile.paymentHeaders.length === seen; i++) await sleep(25);
       assert.equal(hostile.paymentHeaders.length - seen, 1, "the PAYMENT-SIGNATURE was sent");
       child.kill("SIGKILL");
       await new Promise((resolve) => child.once("exit", resolve));
-      assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["offered", "signed"]);
+      assert.deepEqual(
+        (await readLedger(ledger)).map((entry) => entry.event),
+        ["offered", "signed"],
+      );
 
       const { client, close } = await connectStdio(settings);
       try {
@@ -185,11 +225,19 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       hostile.on("/trading-signals", (_req, res, paid) =>
         paid ? json(res, 200, { success: true, message: "ok", length: 0, data: [] }) : json(res, 402, {}, v2([v2Offer({ maxTimeoutSeconds: 86_400 })])),
       );
-      const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: newLedger(), TOKEN_METRICS_API_BASE_URL: hostile.baseUrl });
+      const { client, close } = await connectStdio({
+        ...sandboxEnv(world.sandbox.info, "x402"),
+        TOKEN_METRICS_LEDGER: newLedger(),
+        TOKEN_METRICS_API_BASE_URL: hostile.baseUrl,
+      });
       try {
         const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
         assert.ok(!result.isError, textOf(result));
-        const sent = JSON.parse(Buffer.from(hostile.paymentHeaders.at(-1)!, "base64").toString()) as { x402Version: number; accepted: { maxTimeoutSeconds: number }; payload: { authorization: { validBefore: string } } };
+        const sent = JSON.parse(Buffer.from(hostile.paymentHeaders.at(-1)!, "base64").toString()) as {
+          x402Version: number;
+          accepted: { maxTimeoutSeconds: number };
+          payload: { authorization: { validBefore: string } };
+        };
         assert.equal(sent.x402Version, 2);
         assert.equal(sent.accepted.maxTimeoutSeconds, 120);
         assert.ok(Number(sent.payload.authorization.validBefore) <= Math.ceil(Date.now() / 1000) + 120);

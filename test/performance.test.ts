@@ -34,7 +34,10 @@ describe("fewer round trips and no double payments", () => {
   });
 
   test("an identical call within the TTL is served from cache, unpaid; TOKEN_METRICS_CACHE_TTL=0 turns it off", async () => {
-    for (const [ttl, expectCache] of [[undefined, true], ["0", false]] as const) {
+    for (const [ttl, expectCache] of [
+      [undefined, true],
+      ["0", false],
+    ] as const) {
       const { client, close } = await connectStdio(env(ttl === undefined ? {} : { TOKEN_METRICS_CACHE_TTL: ttl }));
       try {
         const args = { name: "get_fundamental_grade", arguments: { token_id: 3375 } };
@@ -80,7 +83,9 @@ describe("fewer round trips and no double payments", () => {
     let price = "17000";
     hostile.on("/tm-grade", (req, res, paid) => {
       const header = req.headers["x-payment"];
-      const value = paid ? (JSON.parse(Buffer.from(String(header), "base64").toString()) as { payload: { authorization: { value: string } } }).payload.authorization.value : undefined;
+      const value = paid
+        ? (JSON.parse(Buffer.from(String(header), "base64").toString()) as { payload: { authorization: { value: string } } }).payload.authorization.value
+        : undefined;
       if (value === price) json(res, 200, { success: true, message: "ok", length: 1, data: [{ TOKEN_ID: 3375 }] });
       else json(res, 402, { x402Version: 1, error: paid ? "price changed" : "X-PAYMENT header is required", accepts: [offer({ maxAmountRequired: price })] });
     });

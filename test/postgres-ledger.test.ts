@@ -115,7 +115,10 @@ describe("the PostgreSQL ledger", { timeout: 120_000 }, () => {
     await Promise.all([ledgerAt(url).refresh(), ledgerAt(url).refresh(), ledgerAt(url).pauseState()]);
     await ledgerAt(url).refresh();
     const versions = await postgres.query<{ version: number }>(url, "SELECT version FROM schema_migrations ORDER BY version");
-    assert.deepEqual(versions.map((row) => row.version), [1]);
+    assert.deepEqual(
+      versions.map((row) => row.version),
+      [1],
+    );
   });
 
   test("pause and resume from the command line reach every replica on the database", async () => {
@@ -152,7 +155,10 @@ describe("the PostgreSQL ledger", { timeout: 120_000 }, () => {
     assert.match(again.stdout, /Imported 0 event\(s\) .*; 5 were already there/);
     const exported = await cli("ledger", "export", "--ledger", url);
     for (const output of [first, again, exported]) assert.ok(!`${output.stdout}${output.stderr}`.includes(postgres.password));
-    const lines = exported.stdout.trim().split("\n").map((line) => JSON.parse(line) as LedgerEntry);
+    const lines = exported.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as LedgerEntry);
     assert.deepEqual(lines, fileEvents);
 
     const fromFile = new FileLedger(file);
@@ -165,7 +171,13 @@ describe("the PostgreSQL ledger", { timeout: 120_000 }, () => {
     await fromFile.close();
 
     const fileExport = await cli("ledger", "export", "--ledger", file);
-    assert.deepEqual(fileExport.stdout.trim().split("\n").map((line) => JSON.parse(line) as LedgerEntry), fileEvents);
+    assert.deepEqual(
+      fileExport.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as LedgerEntry),
+      fileEvents,
+    );
     await assert.rejects(cli("ledger", "import", "--from", file, "--ledger", join(dir, "other.jsonl")), /must be a postgres:\/\/ URL/);
   });
 
@@ -176,11 +188,16 @@ describe("the PostgreSQL ledger", { timeout: 120_000 }, () => {
     await ledger.append(signed());
     await postgres.halt();
     try {
-      const error = await ledger.reserve(signed(), () => undefined).then(
-        () => assert.fail("reserved without a database"),
-        (failure: Error) => failure,
+      const error = await ledger
+        .reserve(signed(), () => undefined)
+        .then(
+          () => assert.fail("reserved without a database"),
+          (failure: Error) => failure,
+        );
+      assert.match(
+        error.message,
+        /^the PostgreSQL payment ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/ledger_\S+ could not reserve the budget: .*(ECONNREFUSED|terminat|shut)/i,
       );
-      assert.match(error.message, /^the PostgreSQL payment ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/ledger_\S+ could not reserve the budget: .*(ECONNREFUSED|terminat|shut)/i);
       assert.ok(!error.message.includes(postgres.password));
       await assert.rejects(ledger.append(signed()), /could not record a payment event/);
     } finally {

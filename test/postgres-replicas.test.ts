@@ -35,7 +35,8 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
   let dir: string;
   const replicas: Replica[] = [];
   const payerUsdc = () => sandbox.chain.balanceOf(sandbox.chain.usdc, sandbox.info.payerAddress as Address);
-  const events = (url: string) => postgres.query<{ entry: LedgerEntry }>(url, "SELECT entry FROM ledger_events ORDER BY id").then((rows) => rows.map((row) => row.entry));
+  const events = (url: string) =>
+    postgres.query<{ entry: LedgerEntry }>(url, "SELECT entry FROM ledger_events ORDER BY id").then((rows) => rows.map((row) => row.entry));
 
   before(async () => {
     [sandbox, postgres, hostile, dir] = await Promise.all([startSandbox(), startPostgres(), startHostileServer(), mkdtemp(join(tmpdir(), "tm-replicas-"))]);
@@ -70,7 +71,8 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
     replicas.push(replica);
     return replica;
   }
-  const startReplicas = (count: number, ledger: string, env: Record<string, string>) => Promise.all(Array.from({ length: count }, () => startReplica(ledger, env)));
+  const startReplicas = (count: number, ledger: string, env: Record<string, string>) =>
+    Promise.all(Array.from({ length: count }, () => startReplica(ledger, env)));
 
   /** What the ledger says was settled, folded by the same PaymentBook as the servers; nothing may be left pending. */
   async function settledInLedger(url: string): Promise<bigint> {
@@ -102,7 +104,10 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
     await new Promise((resolve) => doomed!.child.once("exit", resolve));
     // Its client would otherwise send a cancellation to the dead replica when the call times out.
     await doomed!.client.close();
-    assert.deepEqual((await events(url)).map((entry) => entry.event), ["offered", "signed"]);
+    assert.deepEqual(
+      (await events(url)).map((entry) => entry.event),
+      ["offered", "signed"],
+    );
 
     const spending = (await survivor!.client.callTool({ name: "get_spending", arguments: {} })).structuredContent as { totals: { inFlight: { USDC: string } } };
     assert.equal(spending.totals.inFlight.USDC, "0.017", "the other replica counts the payment in flight");
@@ -111,9 +116,15 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
     assert.equal(hostile.paymentHeaders.length - seen, 1, "nothing was paid twice");
 
     await advanceChainClock(sandbox.chain.rpcUrl, 10 + EXPIRY_MARGIN_SECONDS + 5);
-    const report = (await survivor!.client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as { resolved: number; stillPending: number };
+    const report = (await survivor!.client.callTool({ name: "reconcile_payments", arguments: {} })).structuredContent as {
+      resolved: number;
+      stillPending: number;
+    };
     assert.deepEqual({ resolved: report.resolved, stillPending: report.stillPending }, { resolved: 1, stillPending: 0 });
-    assert.deepEqual((await events(url)).map((entry) => entry.event), ["offered", "signed", "offered", "refused", "released"]);
+    assert.deepEqual(
+      (await events(url)).map((entry) => entry.event),
+      ["offered", "signed", "offered", "refused", "released"],
+    );
   });
 
   test("100 concurrent paid calls over three replicas with a daily budget for 10: exactly 10 settle on chain and in the ledger", async () => {
@@ -122,7 +133,14 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
     const before = await payerUsdc();
     const results = await Promise.all(Array.from({ length: 100 }, (_, i) => three[i % 3]!.client.callTool(signals())));
     const paid = results.filter((result) => !result.isError);
-    assert.equal(paid.length, 10, results.map(textOf).filter((text) => !/daily budget/.test(text)).join("\n"));
+    assert.equal(
+      paid.length,
+      10,
+      results
+        .map(textOf)
+        .filter((text) => !/daily budget/.test(text))
+        .join("\n"),
+    );
     const otherErrors = results.filter((result) => result.isError && !/daily budget \(last 24 h\) would be exceeded/.test(textOf(result)));
     assert.deepEqual(otherErrors.map(textOf), [], "every other call is refused by the daily budget");
     assert.equal(before - (await payerUsdc()), 10n * PRICE, "on chain: exactly 10 payments");
@@ -148,7 +166,10 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
 
     const down = await payerUsdc();
     const failed = await round(3);
-    assert.ok(failed.every((result) => result.isError), "no payment without the ledger");
+    assert.ok(
+      failed.every((result) => result.isError),
+      "no payment without the ledger",
+    );
     assert.equal(await payerUsdc(), down, "nothing moved while the database was down");
     for (const replica of three) {
       assert.match(replica.stderr(), /the PostgreSQL payment ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/ledger_\S+ could not [a-z ]+: /);
@@ -156,7 +177,10 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
 
     await postgres.restart();
     const recovered = await round(6);
-    assert.ok(recovered.every((result) => !result.isError), recovered.map(textOf).join("\n"));
+    assert.ok(
+      recovered.every((result) => !result.isError),
+      recovered.map(textOf).join("\n"),
+    );
 
     // Payments signed around the outage whose outcome was not recorded are settled from the chain:
     // once their authorizations have expired on the chain's clock, reconcile reads each nonce.

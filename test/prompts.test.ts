@@ -28,7 +28,10 @@ describe("prompts", () => {
     const { prompts } = await client.listPrompts();
     assert.deepEqual(prompts.map((prompt) => prompt.name).sort(), ["market_overview", "spending_check", "token_deep_dive"]);
     const deepDive = prompts.find((prompt) => prompt.name === "token_deep_dive")!;
-    assert.deepEqual(deepDive.arguments?.map(({ name, required }) => ({ name, required })), [{ name: "symbol", required: true }]);
+    assert.deepEqual(
+      deepDive.arguments?.map(({ name, required }) => ({ name, required })),
+      [{ name: "symbol", required: true }],
+    );
     for (const prompt of prompts) assert.ok(prompt.description && prompt.description.length > 20, prompt.name);
   });
 

@@ -90,11 +90,7 @@ describe("sandbox chain + facilitator + x402 libraries", () => {
 
   after(async () => {
     api?.closeAllConnections();
-    await Promise.all([
-      api && new Promise((resolve) => api.close(resolve)),
-      facilitator?.stop(),
-      chain?.stop(),
-    ]);
+    await Promise.all([api && new Promise((resolve) => api.close(resolve)), facilitator?.stop(), chain?.stop()]);
   });
 
   /** Payer and payTo balances of `asset`. */
@@ -102,8 +98,7 @@ describe("sandbox chain + facilitator + x402 libraries", () => {
     payer: await chain.balanceOf(asset, chain.payerAddress),
     payTo: await chain.balanceOf(asset, chain.payTo),
   });
-  const decodePayment = (header: string): PaymentHeader =>
-    JSON.parse(Buffer.from(header, "base64").toString("utf8")) as PaymentHeader;
+  const decodePayment = (header: string): PaymentHeader => JSON.parse(Buffer.from(header, "base64").toString("utf8")) as PaymentHeader;
 
   test("the chain presents as Base Sepolia with USDC at its canonical address and a funded payer", async () => {
     assert.equal(chain.chainId, 84532);
@@ -118,9 +113,7 @@ describe("sandbox chain + facilitator + x402 libraries", () => {
   test("the typed ABI used from TypeScript matches the compiled contract", async () => {
     const { abi } = await compileTokenContract();
     for (const fragment of tokenAbi) {
-      const compiled = abi.find(
-        (entry): entry is AbiFunction => entry.type === "function" && entry.name === fragment.name,
-      );
+      const compiled = abi.find((entry): entry is AbiFunction => entry.type === "function" && entry.name === fragment.name);
       assert.ok(compiled, `${fragment.name} missing from the compiled ABI`);
       assert.deepEqual(
         compiled.inputs.map((input) => input.type),
@@ -290,9 +283,7 @@ describe("sandbox chain + facilitator + x402 libraries", () => {
       responses.map((response) => response.status),
       responses.map(() => 200),
     );
-    const transactions = new Set(
-      responses.map((response) => decodeXPaymentResponse(response.headers.get("X-PAYMENT-RESPONSE") ?? "").transaction),
-    );
+    const transactions = new Set(responses.map((response) => decodeXPaymentResponse(response.headers.get("X-PAYMENT-RESPONSE") ?? "").transaction));
     assert.equal(transactions.size, 20);
 
     assert.deepEqual(await balances(chain.usdc), {

@@ -39,10 +39,33 @@ const REQUIRED: Record<string, Record<string, string>> = {
 const T = ["TOKEN_ID", "TOKEN_NAME", "TOKEN_SYMBOL"];
 const LISTING = [...T, "EXCHANGE_LIST", "CATEGORY_LIST", "TM_LINK"];
 const OHLCV = [...T, "TIMESTAMP", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME"];
-const TM_GRADE = [...T, "FUNDAMENTAL_GRADE", "TM_GRADE", "TM_GRADE_24h_PCT_CHANGE", "TM_TRADER_GRADE_24H_CHANGE", "FUNDAMENTAL_GRADE_CLASS", "TM_GRADE_SIGNAL", "MOMENTUM", "QUANT_GRADE"];
-const FUNDAMENTAL = [...T, "FUNDAMENTAL_GRADE", "FUNDAMENTAL_GRADE_CLASS", "COMMUNITY_SCORE", "EXCHANGE_SCORE", "VC_SCORE", "TOKENOMICS_SCORE", "DEFI_SCANNER_SCORE"];
+const TM_GRADE = [
+  ...T,
+  "FUNDAMENTAL_GRADE",
+  "TM_GRADE",
+  "TM_GRADE_24h_PCT_CHANGE",
+  "TM_TRADER_GRADE_24H_CHANGE",
+  "FUNDAMENTAL_GRADE_CLASS",
+  "TM_GRADE_SIGNAL",
+  "MOMENTUM",
+  "QUANT_GRADE",
+];
+const FUNDAMENTAL = [
+  ...T,
+  "FUNDAMENTAL_GRADE",
+  "FUNDAMENTAL_GRADE_CLASS",
+  "COMMUNITY_SCORE",
+  "EXCHANGE_SCORE",
+  "VC_SCORE",
+  "TOKENOMICS_SCORE",
+  "DEFI_SCANNER_SCORE",
+];
 const TECHNOLOGY = [...T, "DATE", "TECHNOLOGY_GRADE", "ACTIVITY_SCORE", "SECURITY_SCORE", "REPOSITORY_SCORE", "COLLABORATION_SCORE", "DEFI_SCANNER_SCORE"];
-const SENTIMENT = ["MARKET", "NEWS", "REDDIT", "TWITTER"].flatMap((c) => [`${c}_SENTIMENT_GRADE`, `${c}_SENTIMENT_LABEL`, ...(c === "MARKET" ? [] : [`${c}_SUMMARY`])]);
+const SENTIMENT = ["MARKET", "NEWS", "REDDIT", "TWITTER"].flatMap((c) => [
+  `${c}_SENTIMENT_GRADE`,
+  `${c}_SENTIMENT_LABEL`,
+  ...(c === "MARKET" ? [] : [`${c}_SUMMARY`]),
+]);
 
 /** The exact field names of shared/token-metrics-api.md §2.2. */
 const FIELDS: Record<string, string[]> = {
@@ -51,10 +74,39 @@ const FIELDS: Record<string, string[]> = {
   "/price": [...T, "CURRENT_PRICE"],
   "/hourly-ohlcv": OHLCV,
   "/daily-ohlcv": OHLCV,
-  "/trading-signals": [...T, "DATE", "TRADING_SIGNAL", "TOKEN_TREND", "TRADING_SIGNALS_RETURNS", "HOLDING_RETURNS", "tm_link", "TM_TRADER_GRADE", "TM_INVESTOR_GRADE", "TM_LINK"],
+  "/trading-signals": [
+    ...T,
+    "DATE",
+    "TRADING_SIGNAL",
+    "TOKEN_TREND",
+    "TRADING_SIGNALS_RETURNS",
+    "HOLDING_RETURNS",
+    "tm_link",
+    "TM_TRADER_GRADE",
+    "TM_INVESTOR_GRADE",
+    "TM_LINK",
+  ],
   "/hourly-trading-signals": ["TIMESTAMP", ...T, "CLOSE", "SIGNAL", "POSITION"],
   "/trader-grades": [...T, "DATE", "TA_GRADE", "QUANT_GRADE", "TM_TRADER_GRADE", "TM_TRADER_GRADE_24H_PCT_CHANGE"],
-  "/investor-grades": [...T, "DATE", "TM_INVESTOR_GRADE", "TM_INVESTOR_GRADE_7D_PCT_CHANGE", "FUNDAMENTAL_GRADE", "TECHNOLOGY_GRADE", "VALUATION_GRADE", "DEFI_USAGE_SCORE", "COMMUNITY_SCORE", "EXCHANGE_SCORE", "VC_SCORE", "TOKENOMICS_SCORE", "DEFI_SCANNER_SCORE", "ACTIVITY_SCORE", "SECURITY_SCORE", "REPOSITORY_SCORE", "COLLABORATION_SCORE"],
+  "/investor-grades": [
+    ...T,
+    "DATE",
+    "TM_INVESTOR_GRADE",
+    "TM_INVESTOR_GRADE_7D_PCT_CHANGE",
+    "FUNDAMENTAL_GRADE",
+    "TECHNOLOGY_GRADE",
+    "VALUATION_GRADE",
+    "DEFI_USAGE_SCORE",
+    "COMMUNITY_SCORE",
+    "EXCHANGE_SCORE",
+    "VC_SCORE",
+    "TOKENOMICS_SCORE",
+    "DEFI_SCANNER_SCORE",
+    "ACTIVITY_SCORE",
+    "SECURITY_SCORE",
+    "REPOSITORY_SCORE",
+    "COLLABORATION_SCORE",
+  ],
   "/tm-grade": TM_GRADE,
   "/tm-grade-history": [...TM_GRADE, "DATE"],
   "/fundamental-grade": FUNDAMENTAL,
@@ -66,14 +118,43 @@ const FIELDS: Record<string, string[]> = {
   "/ai-reports": [...T, "INVESTMENT_ANALYSIS_POINTER", "INVESTMENT_ANALYSIS", "DEEP_DIVE", "CODE_REVIEW"],
   "/crypto-investors": ["INVESTOR_NAME", "INVESTOR_WEBSITE", "INVESTOR_TWITTER", "ROUND_COUNT", "ROI_AVERAGE", "ROI_MEDIAN"],
   "/resistance-support": [...T, "DATE", "HISTORICAL_RESISTANCE_SUPPORT_LEVELS"],
-  "/quantmetrics": [...T, "DATE", "VOLATILITY", "ALL_TIME_RETURN", "CAGR", "SHARPE", "SORTINO", "MAX_DRAWDOWN", "SKEW", "TAIL_RATIO", "RISK_REWARD_RATIO", "PROFIT_FACTOR", "KURTOSIS", "DAILY_VALUE_AT_RISK", "DAILY_RETURN_AVG", "DAILY_RETURN_STD"],
+  "/quantmetrics": [
+    ...T,
+    "DATE",
+    "VOLATILITY",
+    "ALL_TIME_RETURN",
+    "CAGR",
+    "SHARPE",
+    "SORTINO",
+    "MAX_DRAWDOWN",
+    "SKEW",
+    "TAIL_RATIO",
+    "RISK_REWARD_RATIO",
+    "PROFIT_FACTOR",
+    "KURTOSIS",
+    "DAILY_VALUE_AT_RISK",
+    "DAILY_RETURN_AVG",
+    "DAILY_RETURN_STD",
+  ],
   "/scenario-analysis": [...T, "DATE", "SCENARIO_ANALYSIS"],
   "/price-prediction": [...T, "DATE", "PRICE_PREDICTION"],
   "/correlation": [...T, "DATE", "TOP_CORRELATION"],
   "/indices": ["ID", "NAME", "TICKER", "PRICE", "COINS", "24H", "7D", "1M", "24H_VOLUME", "INDEX_GRADE", "ALL_TIME", "MARKET_CAP", "TOP_GAINERS_ICONS"],
   "/indices-holdings": [...T, "COIN", "CG_ID", "WEIGHT", "MARKET_CAP", "PRICE", "CURRENT_ROI", "TRADER_GRADE", "TRADER_GRADE_CHANGE_24H", "ICON", "DATE"],
   "/indices-performance": ["ID", "DATE", "INDEX_CUMULATIVE_ROI", "MARKET_CAP", "VOLUME", "FDV"],
-  "/moonshot-tokens": ["LAST_TRADING_SIGNAL_TIME", "TM_TRADER_GRADE", "TM_TRADER_GRADE_24H_PCT_CHANGE", "PRICE_CHANGE_PERCENTAGE_7D_IN_CURRENCY", "MARKET_CAP", "VOLUME_24H", "MOONSHOT_END_AT", "MOONSHOT_AT", "MOONSHOT_ROI", "TOKEN_NAME", "TOKEN_SYMBOL"],
+  "/moonshot-tokens": [
+    "LAST_TRADING_SIGNAL_TIME",
+    "TM_TRADER_GRADE",
+    "TM_TRADER_GRADE_24H_PCT_CHANGE",
+    "PRICE_CHANGE_PERCENTAGE_7D_IN_CURRENCY",
+    "MARKET_CAP",
+    "VOLUME_24H",
+    "MOONSHOT_END_AT",
+    "MOONSHOT_AT",
+    "MOONSHOT_ROI",
+    "TOKEN_NAME",
+    "TOKEN_SYMBOL",
+  ],
 };
 
 describe("sandbox Token Metrics API", () => {
@@ -125,8 +206,7 @@ describe("sandbox Token Metrics API", () => {
     });
 
     test("POST /tmai answers a chat message about the tokens it names", async () => {
-      const ask = (body: string) =>
-        fetch(`${api.baseUrl}/tmai`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body });
+      const ask = (body: string) => fetch(`${api.baseUrl}/tmai`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body });
       const ok = await ask(JSON.stringify({ messages: [{ user: "Is BTC a buy?" }] }));
       assert.equal(ok.status, 200);
       const answer = (await ok.json()) as { success: boolean; answer: string };
@@ -140,13 +220,22 @@ describe("sandbox Token Metrics API", () => {
   describe("filters", () => {
     test("token_id selects exactly those tokens; the latest price is the reference price", async () => {
       const { body } = await call(api, "/price", { token_id: "3375,3306" });
-      assert.deepEqual(body.data.map((r) => [r.TOKEN_ID, r.TOKEN_SYMBOL]), [[3375, "BTC"], [3306, "ETH"]]);
+      assert.deepEqual(
+        body.data.map((r) => [r.TOKEN_ID, r.TOKEN_SYMBOL]),
+        [
+          [3375, "BTC"],
+          [3306, "ETH"],
+        ],
+      );
       assert.equal(body.data[0]?.CURRENT_PRICE, 92350);
     });
 
     test("symbol is case-insensitive and a shared symbol matches several tokens", async () => {
       const btc = await call(api, "/trading-signals", { symbol: "btc" });
-      assert.deepEqual(btc.body.data.map((r) => r.TOKEN_ID), [3375]);
+      assert.deepEqual(
+        btc.body.data.map((r) => r.TOKEN_ID),
+        [3375],
+      );
       const eth = await call(api, "/tokens", { symbol: "eth" });
       assert.deepEqual(eth.body.data.map((r) => r.TOKEN_NAME).sort(), ["Ethereum", "StarkGate Bridged ETH", "Wormhole Bridged ETH"]);
     });
@@ -159,7 +248,10 @@ describe("sandbox Token Metrics API", () => {
       const layer2 = await call(api, "/tokens", { category: "Layer 2 (L2)", exchange: "kraken" });
       assert.deepEqual(layer2.body.data.map((r) => r.TOKEN_SYMBOL).sort(), ["ARB", "OP", "POL"]);
       const usdc = await call(api, "/tokens", { blockchain_address: "base:0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913" });
-      assert.deepEqual(usdc.body.data.map((r) => r.TOKEN_SYMBOL), ["USDC"]);
+      assert.deepEqual(
+        usdc.body.data.map((r) => r.TOKEN_SYMBOL),
+        ["USDC"],
+      );
     });
 
     test("startDate/endDate are inclusive and must be YYYY-MM-DD", async () => {
@@ -195,7 +287,10 @@ describe("sandbox Token Metrics API", () => {
 
     test("marketcap and traderGrade are minimum thresholds", async () => {
       const large = await call(api, "/quantmetrics", { marketcap: "100000000000" });
-      assert.deepEqual(large.body.data.map((r) => r.TOKEN_SYMBOL), ["BTC", "ETH", "XRP", "BNB"]);
+      assert.deepEqual(
+        large.body.data.map((r) => r.TOKEN_SYMBOL),
+        ["BTC", "ETH", "XRP", "BNB"],
+      );
       const strong = await call(api, "/trader-grades", { traderGrade: "70", limit: "100" });
       assert.ok(strong.body.length > 0 && strong.body.length < 42);
       assert.ok(strong.body.data.every((r) => (r.TM_TRADER_GRADE as number) >= 70));
@@ -232,7 +327,10 @@ describe("sandbox Token Metrics API", () => {
 
     test("top-market-cap-tokens pages by top_k, largest first", async () => {
       const { body } = await call(api, "/top-market-cap-tokens", { top_k: "3" });
-      assert.deepEqual(body.data.map((r) => r.TOKEN_SYMBOL), ["BTC", "ETH", "USDT"]);
+      assert.deepEqual(
+        body.data.map((r) => r.TOKEN_SYMBOL),
+        ["BTC", "ETH", "USDT"],
+      );
       assert.equal((await call(api, "/top-market-cap-tokens", { top_k: "101" })).status, 400);
     });
 
@@ -304,7 +402,16 @@ describe("sandbox Token Metrics API", () => {
       await call(api, "/price", { token_id: "3375", api_key: KEY });
       await call(api, "/tokens", {}, { "x-coinbase-402": "true", "x-payment-token": "tmai", "x-payment": "e30=" });
       assert.deepEqual(api.requests, [
-        { method: "GET", path: "/v2/price", query: { token_id: "3375" }, hasApiKey: true, hasX402Header: false, hasPaymentHeader: false, paymentToken: undefined, status: 200 },
+        {
+          method: "GET",
+          path: "/v2/price",
+          query: { token_id: "3375" },
+          hasApiKey: true,
+          hasX402Header: false,
+          hasPaymentHeader: false,
+          paymentToken: undefined,
+          status: 200,
+        },
         { method: "GET", path: "/v2/tokens", query: {}, hasApiKey: false, hasX402Header: true, hasPaymentHeader: true, paymentToken: "tmai", status: 402 },
       ]);
       assert.ok(!JSON.stringify(api.requests).includes(KEY));

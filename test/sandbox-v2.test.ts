@@ -110,14 +110,20 @@ describe("sandbox in x402 v2 mode", () => {
       { scheme: "exact", network: NETWORK, asset: BASE_SEPOLIA_USDC, amount: USDC_PRICE.toString(), payTo },
     );
     assert.deepEqual(first?.extra, { name: "USDC", version: "2" });
-    assert.deepEqual(challenge.accepts.map((offer) => offer.maxTimeoutSeconds), [60, 60]); // as in v1
+    assert.deepEqual(
+      challenge.accepts.map((offer) => offer.maxTimeoutSeconds),
+      [60, 60],
+    ); // as in v1
     assert.deepEqual(
       { network: second?.network, asset: second?.asset, amount: second?.amount, method: second?.extra?.assetTransferMethod },
       { network: NETWORK, asset: tmai, amount: TMAI_PRICE.toString(), method: "permit2" },
     );
 
     const asTmai = await unpaid({ "x-payment-token": "tmai" });
-    assert.deepEqual(asTmai.challenge?.accepts.map((offer) => offer.asset), [tmai, first?.asset]);
+    assert.deepEqual(
+      asTmai.challenge?.accepts.map((offer) => offer.asset),
+      [tmai, first?.asset],
+    );
 
     const unknown = await unpaid({ "x-payment-token": "eth" });
     assert.equal(unknown.response.status, 400);
@@ -150,7 +156,10 @@ describe("sandbox in x402 v2 mode", () => {
   test("concurrent USDC payments all settle, each for exactly the price", async () => {
     const before = await balances(usdc);
     const responses = await Promise.all(Array.from({ length: 8 }, () => payingFetch(url(PAID_PATH), { headers: X402_HEADERS })));
-    assert.deepEqual(responses.map((response) => response.status), Array(8).fill(200));
+    assert.deepEqual(
+      responses.map((response) => response.status),
+      Array(8).fill(200),
+    );
     const now = await balances(usdc);
     assert.equal(now.payer, before.payer - 8n * USDC_PRICE);
     assert.equal(now.payTo, before.payTo + 8n * USDC_PRICE);
@@ -249,7 +258,12 @@ describe("sandbox in x402 v1 mode", () => {
     const body = (await response.json()) as { x402Version: number; accepts: V1Offer[] };
     assert.equal(body.x402Version, 1);
     assert.deepEqual(
-      body.accepts.map(({ network, maxAmountRequired, asset, maxTimeoutSeconds }) => ({ network, maxAmountRequired, asset: getAddress(asset), maxTimeoutSeconds })),
+      body.accepts.map(({ network, maxAmountRequired, asset, maxTimeoutSeconds }) => ({
+        network,
+        maxAmountRequired,
+        asset: getAddress(asset),
+        maxTimeoutSeconds,
+      })),
       [{ network: "base-sepolia", maxAmountRequired: USDC_PRICE.toString(), asset: BASE_SEPOLIA_USDC, maxTimeoutSeconds: 60 }],
     );
   });

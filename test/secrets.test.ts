@@ -35,13 +35,27 @@ describe("secrets never leave the process", () => {
     const ledger = join(world.dir, "ledger.jsonl");
     const messages = session();
     const outputs: string[] = [];
-    const paying = await rawStdioSession({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC" }, messages, replies(messages));
+    const paying = await rawStdioSession(
+      { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC" },
+      messages,
+      replies(messages),
+    );
     outputs.push(...paying.lines, paying.stderr);
-    assert.ok(paying.lines.some((line) => line.includes('"payment"')), "a payment happened");
-    assert.ok(paying.lines.some((line) => /above the per-call maximum/.test(line)), "a refusal happened");
+    assert.ok(
+      paying.lines.some((line) => line.includes('"payment"')),
+      "a payment happened",
+    );
+    assert.ok(
+      paying.lines.some((line) => /above the per-call maximum/.test(line)),
+      "a refusal happened",
+    );
 
     for (const apiKey of [SANDBOX_API_KEY, "tm-wrong-0000-secret-key"]) {
-      const keyed = await rawStdioSession({ ...sandboxEnv(world.sandbox.info, "api-key"), TOKEN_METRICS_API_KEY: apiKey, TOKEN_METRICS_LEDGER: ledger }, messages, replies(messages));
+      const keyed = await rawStdioSession(
+        { ...sandboxEnv(world.sandbox.info, "api-key"), TOKEN_METRICS_API_KEY: apiKey, TOKEN_METRICS_LEDGER: ledger },
+        messages,
+        replies(messages),
+      );
       outputs.push(...keyed.lines, keyed.stderr);
     }
     // An RPC URL with a provider key in its path: viem quotes the URL when the RPC is down.
@@ -51,9 +65,16 @@ describe("secrets never leave the process", () => {
       messages,
       replies(messages),
     );
-    assert.ok(unreachableRpc.lines.some((line) => line.includes("unavailable")), "the RPC failure was reported");
+    assert.ok(
+      unreachableRpc.lines.some((line) => line.includes("unavailable")),
+      "the RPC failure was reported",
+    );
     outputs.push(...unreachableRpc.lines, unreachableRpc.stderr);
-    const broken = await rawStdioSession({ TOKEN_METRICS_PRIVATE_KEY: `${world.sandbox.info.payerPrivateKey}00`, TOKEN_METRICS_LEDGER: ledger }, messages, replies(messages));
+    const broken = await rawStdioSession(
+      { TOKEN_METRICS_PRIVATE_KEY: `${world.sandbox.info.payerPrivateKey}00`, TOKEN_METRICS_LEDGER: ledger },
+      messages,
+      replies(messages),
+    );
     outputs.push(...broken.lines, broken.stderr);
     outputs.push(await readFile(ledger, "utf8"));
 

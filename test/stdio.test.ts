@@ -58,7 +58,16 @@ describe("the built server over stdio", () => {
     const { client, close } = await connectStdio({ TOKEN_METRICS_API_BASE_URL: api.baseUrl, TOKEN_METRICS_API_KEY: SANDBOX_API_KEY }, ["--toolsets", "tokens"]);
     try {
       const names = (await client.listTools()).tools.map((tool) => tool.name);
-      assert.deepEqual(names.sort(), ["get_daily_ohlcv", "get_hourly_ohlcv", "get_price", "get_spending", "get_tokens", "get_top_market_cap_tokens", "get_wallet_status", "reconcile_payments"]);
+      assert.deepEqual(names.sort(), [
+        "get_daily_ohlcv",
+        "get_hourly_ohlcv",
+        "get_price",
+        "get_spending",
+        "get_tokens",
+        "get_top_market_cap_tokens",
+        "get_wallet_status",
+        "reconcile_payments",
+      ]);
       const result = await client.callTool({ name: "get_tokens", arguments: { symbol: "ETH" } });
       assert.ok(!result.isError, textOf(result));
       assert.ok((result.structuredContent as { data: Array<{ TOKEN_SYMBOL: string }> }).data.every((row) => row.TOKEN_SYMBOL === "ETH"));
@@ -70,7 +79,18 @@ describe("the built server over stdio", () => {
   test("the MCP Inspector CLI lists the tools", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [INSPECTOR_CLI, "--cli", "-e", `TOKEN_METRICS_API_KEY=${SANDBOX_API_KEY}`, "-e", `TOKEN_METRICS_API_BASE_URL=${api.baseUrl}`, process.execPath, BUILT_SERVER, "--method", "tools/list"],
+      [
+        INSPECTOR_CLI,
+        "--cli",
+        "-e",
+        `TOKEN_METRICS_API_KEY=${SANDBOX_API_KEY}`,
+        "-e",
+        `TOKEN_METRICS_API_BASE_URL=${api.baseUrl}`,
+        process.execPath,
+        BUILT_SERVER,
+        "--method",
+        "tools/list",
+      ],
       { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
     );
     const { tools } = JSON.parse(stdout) as { tools: Array<{ name: string }> };

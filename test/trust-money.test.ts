@@ -58,11 +58,16 @@ describe("trust: money controls", { timeout: 180_000 }, () => {
       ]);
       assert.equal(aliceResults.filter((result) => !result.isError).length, 3, "alice: 3 × 0.017");
       assert.equal(bobResults.filter((result) => !result.isError).length, 2, "bob: 2 × 0.017");
-      assert.match(textOf(bobResults.find((result) => result.isError)), /daily budget of client "bob" \(last 24 h\) would be exceeded.*TOKEN_METRICS_CLIENT_BUDGETS/);
+      assert.match(
+        textOf(bobResults.find((result) => result.isError)),
+        /daily budget of client "bob" \(last 24 h\) would be exceeded.*TOKEN_METRICS_CLIENT_BUDGETS/,
+      );
       assert.equal(before - (await payerUsdc()), 5n * PRICE, "on-chain: exactly both budgets");
       const signed = (await readLedger(ledger)).filter((entry) => entry.event === "signed");
       assert.deepEqual(signed.map((entry) => entry.client).sort(), ["alice", "alice", "alice", "bob", "bob"]);
-      const spending = (await alice.callTool({ name: "get_spending", arguments: {} })).structuredContent as { budgets: { client: { name: string; USDC: { used: string; left: string } } } };
+      const spending = (await alice.callTool({ name: "get_spending", arguments: {} })).structuredContent as {
+        budgets: { client: { name: string; USDC: { used: string; left: string } } };
+      };
       assert.deepEqual(spending.budgets.client, { name: "alice", USDC: { limit: "0.051", used: "0.051", left: "0" } });
     } finally {
       await Promise.all([alice.close(), bob.close()]);
@@ -75,12 +80,16 @@ describe("trust: money controls", { timeout: 180_000 }, () => {
       () => loadConfig({ TOKEN_METRICS_HTTP_TOKENS: `alice:${ALICE}`, TOKEN_METRICS_CLIENT_BUDGETS: "alcie:1 USDC" }),
       /TOKEN_METRICS_CLIENT_BUDGETS names alcie, which no client can authenticate as/,
     );
-    assert.throws(() => loadConfig({ TOKEN_METRICS_CLIENT_BUDGETS: "alice=1 USDC" }), /TOKEN_METRICS_CLIENT_BUDGETS: "alice=1 USDC" is not "<client>:<amount> <asset>"/);
+    assert.throws(
+      () => loadConfig({ TOKEN_METRICS_CLIENT_BUDGETS: "alice=1 USDC" }),
+      /TOKEN_METRICS_CLIENT_BUDGETS: "alice=1 USDC" is not "<client>:<amount> <asset>"/,
+    );
   });
 
   test("pause from another process stops the next payment without a restart; only resume lifts it", async () => {
     const ledger = newLedger();
-    const cli = (...args: string[]) => promisify(execFile)(process.execPath, [BUILT_SERVER, ...args], { env: { PATH: process.env.PATH ?? "", TOKEN_METRICS_LEDGER: ledger } });
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [BUILT_SERVER, ...args], { env: { PATH: process.env.PATH ?? "", TOKEN_METRICS_LEDGER: ledger } });
     const { client, close } = await connectStdio(env(ledger));
     try {
       assert.ok(!(await client.callTool(signals(1))).isError);
@@ -89,7 +98,10 @@ describe("trust: money controls", { timeout: 180_000 }, () => {
       const seen = paymentHeadersSeen();
       const refused = await client.callTool(signals(2));
       assert.equal(refused.isError, true);
-      assert.match(textOf(refused), /payments are paused \(since .*\): end of the trial\. A person can resume them with "token-metrics-x402-mcp resume"; no tool can/);
+      assert.match(
+        textOf(refused),
+        /payments are paused \(since .*\): end of the trial\. A person can resume them with "token-metrics-x402-mcp resume"; no tool can/,
+      );
       assert.equal(paymentHeadersSeen(), seen, "nothing was paid");
       const status = (await client.callTool({ name: "get_wallet_status", arguments: {} })).structuredContent as { paused: { paused: boolean; reason: string } };
       assert.deepEqual([status.paused.paused, status.paused.reason], [true, "end of the trial"]);
@@ -162,7 +174,10 @@ describe("trust: money controls", { timeout: 180_000 }, () => {
         const result = await client.callTool(signals(2), undefined, { timeout: 30_000 });
         assert.match(textOf(result), /no answer within TOKEN_METRICS_APPROVAL_TIMEOUT_MS \(6 s\)/);
         assert.equal(paymentHeadersSeen(), seen);
-        assert.deepEqual((await readLedger(ledger)).map((entry) => entry.event), ["refused"]);
+        assert.deepEqual(
+          (await readLedger(ledger)).map((entry) => entry.event),
+          ["refused"],
+        );
       } finally {
         await close();
       }

@@ -10,7 +10,10 @@ describe("the first calls of a new user", () => {
   const world = useSandbox("unconfigured");
 
   test("without credentials, free tools answer (x402 header, nothing paid) and paid tools give their price and both ways to configure", async () => {
-    const { client, stderr, close } = await connectStdio({ TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl, TOKEN_METRICS_LEDGER: join(world.dir, "none.jsonl") });
+    const { client, stderr, close } = await connectStdio({
+      TOKEN_METRICS_API_BASE_URL: world.sandbox.info.apiBaseUrl,
+      TOKEN_METRICS_LEDGER: join(world.dir, "none.jsonl"),
+    });
     try {
       const seen = world.sandbox.api.requests.length;
       const free = await client.callTool({ name: "get_price", arguments: { token_id: 3375 } });
@@ -46,7 +49,11 @@ describe("the first calls of a new user", () => {
       for (const { name } of tools) {
         const result = await client.callTool({ name, arguments: examples[name] ?? {} });
         assert.equal(result.isError, true, name);
-        assert.match(textOf(result), /Invalid configuration: .*TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_NETWORK|TOKEN_METRICS_NETWORK.*TOKEN_METRICS_PRIVATE_KEY/, name);
+        assert.match(
+          textOf(result),
+          /Invalid configuration: .*TOKEN_METRICS_PRIVATE_KEY.*TOKEN_METRICS_NETWORK|TOKEN_METRICS_NETWORK.*TOKEN_METRICS_PRIVATE_KEY/,
+          name,
+        );
         assert.ok(!textOf(result).includes("0x1234"), "the bad key is not echoed");
       }
       assert.equal(world.sandbox.api.requests.length, seen, "nothing was sent");
@@ -58,7 +65,11 @@ describe("the first calls of a new user", () => {
   });
 
   test("an unreachable RPC gives a short balance line, not a library message", async () => {
-    const env = { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_RPC_URL: "http://127.0.0.1:9/rpc", TOKEN_METRICS_LEDGER: join(world.dir, "rpc.jsonl") };
+    const env = {
+      ...sandboxEnv(world.sandbox.info, "x402"),
+      TOKEN_METRICS_RPC_URL: "http://127.0.0.1:9/rpc",
+      TOKEN_METRICS_LEDGER: join(world.dir, "rpc.jsonl"),
+    };
     const { client, close } = await connectStdio(env);
     try {
       const status = await client.callTool({ name: "get_wallet_status", arguments: {} });

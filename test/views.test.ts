@@ -141,9 +141,17 @@ describe("MCP Apps views in chromium", { timeout: 180_000 }, () => {
 
   test("price view: an empty, a failed or a malformed result reads as a sentence", async (t) => {
     const cases: Array<[string, CallToolResult, RegExp]> = [
-      ["empty", { content: [{ type: "text", text: "{}" }], structuredContent: { endpoint: "/daily-ohlcv", success: true, data: [], note: "No data matched." } }, /No candles to draw\. No data matched\./],
+      [
+        "empty",
+        { content: [{ type: "text", text: "{}" }], structuredContent: { endpoint: "/daily-ohlcv", success: true, data: [], note: "No data matched." } },
+        /No candles to draw\. No data matched\./,
+      ],
       ["error", { isError: true, content: [{ type: "text", text: "Payment refused: over the daily budget." }] }, /Payment refused: over the daily budget\./],
-      ["malformed", { content: [{ type: "text", text: "?" }], structuredContent: { endpoint: "/daily-ohlcv", data: [{ TIMESTAMP: "soon", OPEN: "x" }, 7, null] } }, /No candles to draw/],
+      [
+        "malformed",
+        { content: [{ type: "text", text: "?" }], structuredContent: { endpoint: "/daily-ohlcv", data: [{ TIMESTAMP: "soon", OPEN: "x" }, 7, null] } },
+        /No candles to draw/,
+      ],
     ];
     for (const [name, result, expected] of cases) {
       const { page, frame, errors, outside } = await openView("get_daily_ohlcv", {}, result);

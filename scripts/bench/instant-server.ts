@@ -43,7 +43,18 @@ const matches = (authorization: Authorization, payTo: string) => authorization.v
 
 /** v1: the offer in the 402 body, the payment in X-PAYMENT, the settlement in X-PAYMENT-RESPONSE. */
 function payV1(req: IncomingMessage, resource: string, payTo: `0x${string}`, reply: Reply) {
-  const requirements = { scheme: "exact", network: "base-sepolia", maxAmountRequired: PRICE, resource, description: "", mimeType: "application/json", payTo, maxTimeoutSeconds: 60, asset: USDC, extra: { name: "USDC", version: "2" } };
+  const requirements = {
+    scheme: "exact",
+    network: "base-sepolia",
+    maxAmountRequired: PRICE,
+    resource,
+    description: "",
+    mimeType: "application/json",
+    payTo,
+    maxTimeoutSeconds: 60,
+    asset: USDC,
+    extra: { name: "USDC", version: "2" },
+  };
   const header = req.headers["x-payment"];
   const challenge = (error: string) => reply(402, {}, { x402Version: 1, error, accepts: [requirements] });
   if (typeof header !== "string") return challenge("X-PAYMENT header is required");
@@ -62,7 +73,14 @@ function payV2(req: IncomingMessage, resource: string, payTo: `0x${string}`, rep
   const accepts = [{ scheme: "exact", network, amount: PRICE, asset: USDC, payTo, maxTimeoutSeconds: 60, extra: { name: "USDC", version: "2" } }];
   const header = req.headers["payment-signature"];
   const challenge = (error: string) =>
-    reply(402, { "PAYMENT-REQUIRED": encodePaymentRequiredHeader({ x402Version: 2, error, resource: { url: resource, description: "", mimeType: "application/json" }, accepts }) });
+    reply(402, {
+      "PAYMENT-REQUIRED": encodePaymentRequiredHeader({
+        x402Version: 2,
+        error,
+        resource: { url: resource, description: "", mimeType: "application/json" },
+        accepts,
+      }),
+    });
   if (typeof header !== "string") return challenge("PAYMENT-SIGNATURE header is required");
   try {
     const { authorization } = decodePaymentSignatureHeader(header).payload as { authorization: Authorization };

@@ -111,7 +111,9 @@ export async function benchPostgresLedger(options: PostgresBenchOptions = {}): P
       addedMsPerPaidCall: median(timings.postgres.own) - median(timings.file.own),
     };
     say(`PostgreSQL ledger vs file ledger on the sandbox (medians of ${calls} paid call at a known prices each, alternated):`);
-    say(`   client's own time per paid call: PostgreSQL ${ms(result.postgres.clientMsPerPaidCall)}, file ${ms(result.file.clientMsPerPaidCall)}: +${ms(result.addedMsPerPaidCall)} with PostgreSQL`);
+    say(
+      `   client's own time per paid call: PostgreSQL ${ms(result.postgres.clientMsPerPaidCall)}, file ${ms(result.file.clientMsPerPaidCall)}: +${ms(result.addedMsPerPaidCall)} with PostgreSQL`,
+    );
     say(`   paid call, wall time: PostgreSQL ${ms(result.postgres.msPerPaidCall)}, file ${ms(result.file.msPerPaidCall)}`);
     say(
       `   ${concurrent} concurrent paid calls: PostgreSQL ${result.postgres.settledOnChain} settled in ${ms(result.postgres.burstMs)} (${result.postgres.callsPerSecond.toFixed(0)}/s), file ${result.file.settledOnChain} in ${ms(result.file.burstMs)} (${result.file.callsPerSecond.toFixed(0)}/s)`,

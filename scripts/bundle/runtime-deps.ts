@@ -45,7 +45,7 @@ function requiredBy(entry: LockEntry): string[] {
 
 /** Where `name` required from the package at `from` is installed: the nearest node_modules up the tree. */
 function locate(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
-  for (let base = from; ; ) {
+  for (let base = from; ;) {
     const candidate = `${base ? `${base}/` : ""}node_modules/${name}`;
     if (packages[candidate]) return candidate;
     if (!base) return undefined;

@@ -96,7 +96,10 @@ export class TokenMetricsClient {
       // (library errors quote URLs and values) belongs in the log, not in front of the model.
       if (error instanceof TypeError) throw networkFailure(this.config.apiBaseUrl, error);
       log.error(`call to ${request.path} failed: ${errorText(error)}`);
-      throw new ToolFailure(`Internal error while calling ${request.path}; details are in the server log. get_spending shows any payment the call made.`, "internal");
+      throw new ToolFailure(
+        `Internal error while calling ${request.path}; details are in the server log. get_spending shows any payment the call made.`,
+        "internal",
+      );
     } finally {
       deadline.clear();
     }

@@ -10,7 +10,10 @@ const CONFIGURE =
 /** A paid endpoint called without credentials: its price and how to pay for it. */
 export function paymentNeeded(path: string, priceUsd: number | undefined): ToolFailure {
   const price = priceUsd === undefined ? "needs payment" : `costs about $${priceUsd} per call in USDC (10% less in TMAI) with x402`;
-  return new ToolFailure(`This Token Metrics call (${path}) ${price}, and no credentials are configured. ${CONFIGURE} Free tools work without either.`, "configuration");
+  return new ToolFailure(
+    `This Token Metrics call (${path}) ${price}, and no credentials are configured. ${CONFIGURE} Free tools work without either.`,
+    "configuration",
+  );
 }
 
 /** The API's own explanation, when its body has one (`{message}` or x402's `{error}`). */
@@ -29,7 +32,10 @@ export function httpFailure(status: number, body: unknown, mode: Mode, attempts:
   const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
   switch (true) {
     case status === 400:
-      return new ToolFailure(`Token Metrics rejected the parameters (400).${detail} Check the arguments (ids, dates as YYYY-MM-DD, limit 1-100, page from 1).`, "upstream");
+      return new ToolFailure(
+        `Token Metrics rejected the parameters (400).${detail} Check the arguments (ids, dates as YYYY-MM-DD, limit 1-100, page from 1).`,
+        "upstream",
+      );
     case status === 401:
       return new ToolFailure(
         mode === "api-key"

@@ -13,7 +13,13 @@ const LOCAL_ARGS = new Set(["fields"]);
 export function buildRequest(baseUrl: string, endpoint: Endpoint, args: Record<string, unknown>): ApiRequest {
   const url = new URL(baseUrl + endpoint.path);
   if (endpoint.method === "POST") {
-    return { method: "POST", url: url.toString(), body: JSON.stringify(endpoint.body?.(args) ?? args), path: endpoint.path, cacheTtlSeconds: endpoint.cacheTtlSeconds };
+    return {
+      method: "POST",
+      url: url.toString(),
+      body: JSON.stringify(endpoint.body?.(args) ?? args),
+      path: endpoint.path,
+      cacheTtlSeconds: endpoint.cacheTtlSeconds,
+    };
   }
   const query: Record<string, unknown> = { ...args };
   if (endpoint.defaultLimit !== undefined) {

@@ -32,7 +32,8 @@ export function parseTokenList(text: string): { clients: ClientToken[]; problems
     const token = colon === -1 ? "" : entry.slice(colon + 1).trim();
     if (colon === -1) problems.push(`${at} is not name:token`);
     else if (!CLIENT_NAME.test(name)) problems.push(`${at} needs a name of letters, digits, ".", "_", "@" or "-" before the ":"`);
-    else if (token.length < MIN_TOKEN_LENGTH) problems.push(`${at} (${name}) needs a token of at least ${MIN_TOKEN_LENGTH} characters after the ":", e.g. from \`openssl rand -hex 32\``);
+    else if (token.length < MIN_TOKEN_LENGTH)
+      problems.push(`${at} (${name}) needs a token of at least ${MIN_TOKEN_LENGTH} characters after the ":", e.g. from \`openssl rand -hex 32\``);
     else if (clients.some((client) => client.name === name)) problems.push(`${at}: the name ${name} is listed twice`);
     else {
       const hash = sha256(token);

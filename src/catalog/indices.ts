@@ -8,7 +8,8 @@ export const indicesEndpoints: Endpoint[] = [
   {
     name: "get_indices",
     title: "Token Metrics indices",
-    description: "Active and passive Token Metrics crypto indices: ID, name, ticker, price, number of coins, 24h/7d/1m and all-time returns, index grade, market cap. Use indicesType to pick active or passive; use the ID with the holdings and performance tools.",
+    description:
+      "Active and passive Token Metrics crypto indices: ID, name, ticker, price, number of coins, 24h/7d/1m and all-time returns, index grade, market cap. Use indicesType to pick active or passive; use the ID with the holdings and performance tools.",
     toolset: "indices",
     path: "/indices",
     method: "GET",
@@ -36,7 +37,8 @@ export const indicesEndpoints: Endpoint[] = [
   {
     name: "get_indices_performance",
     title: "Index performance",
-    description: "Historical cumulative ROI of a Token Metrics index per day, with market cap, volume and FDV. Requires id (from get_indices); optional date range.",
+    description:
+      "Historical cumulative ROI of a Token Metrics index per day, with market cap, volume and FDV. Requires id (from get_indices); optional date range.",
     toolset: "indices",
     path: "/indices-performance",
     method: "GET",

@@ -5,7 +5,8 @@ export const marketEndpoints: Endpoint[] = [
   {
     name: "get_market_metrics",
     title: "Whole-market metrics",
-    description: "Daily whole-crypto-market analytics: TOTAL_CRYPTO_MCAP, share of high-grade coins and the market-wide bull/bear indicator (TM_GRADE_SIGNAL, LAST_TM_GRADE_SIGNAL). Use for 'how is the market doing' questions; optional date range.",
+    description:
+      "Daily whole-crypto-market analytics: TOTAL_CRYPTO_MCAP, share of high-grade coins and the market-wide bull/bear indicator (TM_GRADE_SIGNAL, LAST_TM_GRADE_SIGNAL). Use for 'how is the market doing' questions; optional date range.",
     toolset: "market",
     path: "/market-metrics",
     method: "GET",
@@ -19,7 +20,8 @@ export const marketEndpoints: Endpoint[] = [
   {
     name: "get_sentiments",
     title: "Market sentiment",
-    description: "Hourly market sentiment from Twitter, Reddit and news: grades, labels (e.g. positive/negative) and short summaries of what people say. Use for mood and narrative questions.",
+    description:
+      "Hourly market sentiment from Twitter, Reddit and news: grades, labels (e.g. positive/negative) and short summaries of what people say. Use for mood and narrative questions.",
     toolset: "market",
     path: "/sentiments",
     method: "GET",
@@ -33,7 +35,8 @@ export const marketEndpoints: Endpoint[] = [
   {
     name: "get_quantmetrics",
     title: "Quant and risk metrics",
-    description: "Latest quantitative risk metrics per token: volatility, all-time return, CAGR, Sharpe, Sortino, max drawdown, skew, tail ratio, profit factor, value at risk. Filter by token_id/symbol, category, exchange, marketcap, volume, fdv.",
+    description:
+      "Latest quantitative risk metrics per token: volatility, all-time return, CAGR, Sharpe, Sortino, max drawdown, skew, tail ratio, profit factor, value at risk. Filter by token_id/symbol, category, exchange, marketcap, volume, fdv.",
     toolset: "market",
     path: "/quantmetrics",
     method: "GET",
@@ -47,7 +50,8 @@ export const marketEndpoints: Endpoint[] = [
   {
     name: "get_correlation",
     title: "Token correlations",
-    description: "The 10 most and 10 least correlated tokens (among the top 100 by market cap) for each given token (TOP_CORRELATION). Use for diversification and hedging questions. Filter by token_id, token_name, symbol, category, exchange.",
+    description:
+      "The 10 most and 10 least correlated tokens (among the top 100 by market cap) for each given token (TOP_CORRELATION). Use for diversification and hedging questions. Filter by token_id, token_name, symbol, category, exchange.",
     toolset: "market",
     path: "/correlation",
     method: "GET",

@@ -10,7 +10,10 @@ import { z } from "zod";
 const csvOf = (item: string, max = 50) => new RegExp(`^${item}(,${item}){0,${max - 1}}$`);
 
 export const tokenId = z
-  .union([z.number().int().positive().max(1e9), z.string().max(600).regex(csvOf("\\d{1,9}"), "must be a TOKEN_ID or comma-separated TOKEN_IDs, e.g. 3375,3306")])
+  .union([
+    z.number().int().positive().max(1e9),
+    z.string().max(600).regex(csvOf("\\d{1,9}"), "must be a TOKEN_ID or comma-separated TOKEN_IDs, e.g. 3375,3306"),
+  ])
   .describe("Token Metrics TOKEN_ID, or several comma-separated (BTC = 3375, ETH = 3306). Find ids with get_tokens.");
 
 export const symbol = z
@@ -47,7 +50,10 @@ const isoDate = (label: string) =>
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD")
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), "must be a real calendar date")
+    .refine(
+      (value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+      "must be a real calendar date",
+    )
     .describe(`${label} (YYYY-MM-DD, inclusive). Leave empty for the latest data.`);
 
 export const startDate = isoDate("Start date");
@@ -60,7 +66,14 @@ export const dateRange = { startDate, endDate };
  * JSON Schema shows both forms, and the text passes the same bounds, so nothing looser gets in.
  */
 export const numeric = (schema: z.ZodNumber) =>
-  z.union([schema, z.string().regex(schema.isInt ? /^\d{1,16}$/ : /^\d{1,16}(\.\d{1,18})?$/, "must be a number").transform(Number).pipe(schema)]);
+  z.union([
+    schema,
+    z
+      .string()
+      .regex(schema.isInt ? /^\d{1,16}$/ : /^\d{1,16}(\.\d{1,18})?$/, "must be a number")
+      .transform(Number)
+      .pipe(schema),
+  ]);
 
 export const signal = z
   .union([z.literal([1, 0, -1]), z.enum(["1", "0", "-1"]).transform(Number)])

@@ -8,7 +8,8 @@ export const researchEndpoints: Endpoint[] = [
   {
     name: "get_ai_reports",
     title: "AI research reports",
-    description: "Token Metrics' AI-written reports per token: investment analysis, deep dive and code review (long texts). Give token_id or symbol; ask for fields (e.g. [\"TOKEN_SYMBOL\",\"INVESTMENT_ANALYSIS\"]) to keep the answer short.",
+    description:
+      'Token Metrics\' AI-written reports per token: investment analysis, deep dive and code review (long texts). Give token_id or symbol; ask for fields (e.g. ["TOKEN_SYMBOL","INVESTMENT_ANALYSIS"]) to keep the answer short.',
     toolset: "research",
     path: "/ai-reports",
     method: "GET",
@@ -22,7 +23,8 @@ export const researchEndpoints: Endpoint[] = [
   {
     name: "get_price_prediction",
     title: "Price predictions",
-    description: "Bear/base/moon price predictions of a token under several total-crypto-market-cap scenarios, with predicted ROI, market cap and FDV, and comparable tokens. Give token_id or symbol. Supersedes get_scenario_analysis.",
+    description:
+      "Bear/base/moon price predictions of a token under several total-crypto-market-cap scenarios, with predicted ROI, market cap and FDV, and comparable tokens. Give token_id or symbol. Supersedes get_scenario_analysis.",
     toolset: "research",
     path: "/price-prediction",
     method: "GET",
@@ -53,7 +55,8 @@ export const researchEndpoints: Endpoint[] = [
   {
     name: "get_moonshot_tokens",
     title: "Moonshot tokens",
-    description: "AI-curated high-risk, high-potential tokens: active picks (type active, default) or past picks with their realised ROI (type past). Includes trader grade, market cap, volume and when the moonshot started.",
+    description:
+      "AI-curated high-risk, high-potential tokens: active picks (type active, default) or past picks with their realised ROI (type past). Includes trader grade, market cap, volume and when the moonshot started.",
     toolset: "research",
     path: "/moonshot-tokens",
     method: "GET",
@@ -81,7 +84,8 @@ export const researchEndpoints: Endpoint[] = [
   {
     name: "ask_tmai",
     title: "Ask TMAI (Token Metrics AI chatbot)",
-    description: "Ask Token Metrics' own AI assistant a free-form crypto question and get its written answer. Use when no structured tool fits; prefer structured tools for numbers.",
+    description:
+      "Ask Token Metrics' own AI assistant a free-form crypto question and get its written answer. Use when no structured tool fits; prefer structured tools for numbers.",
     toolset: "research",
     path: "/tmai",
     method: "POST",

@@ -35,7 +35,8 @@ export const signalsEndpoints: Endpoint[] = [
   {
     name: "get_resistance_support",
     title: "Resistance and support levels",
-    description: "Historical resistance and support price levels of a token (HISTORICAL_RESISTANCE_SUPPORT_LEVELS: level and date). Give token_id or symbol. Use for entry/exit levels.",
+    description:
+      "Historical resistance and support price levels of a token (HISTORICAL_RESISTANCE_SUPPORT_LEVELS: level and date). Give token_id or symbol. Use for entry/exit levels.",
     toolset: "signals",
     path: "/resistance-support",
     method: "GET",

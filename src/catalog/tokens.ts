@@ -36,7 +36,8 @@ export const tokensEndpoints: Endpoint[] = [
   {
     name: "get_price",
     title: "Current token price",
-    description: "Current USD price of one or more tokens (TOKEN_ID, TOKEN_NAME, TOKEN_SYMBOL, CURRENT_PRICE). Requires token_id (comma-separated for several); get ids with get_tokens.",
+    description:
+      "Current USD price of one or more tokens (TOKEN_ID, TOKEN_NAME, TOKEN_SYMBOL, CURRENT_PRICE). Requires token_id (comma-separated for several); get ids with get_tokens.",
     toolset: "tokens",
     path: "/price",
     method: "GET",
@@ -50,7 +51,8 @@ export const tokensEndpoints: Endpoint[] = [
   {
     name: "get_top_market_cap_tokens",
     title: "Top tokens by market cap",
-    description: "The largest cryptocurrencies by market capitalisation, with TOKEN_ID, name, symbol, exchanges and categories. Use top_k (1-100) for how many. Good starting point for market-wide questions.",
+    description:
+      "The largest cryptocurrencies by market capitalisation, with TOKEN_ID, name, symbol, exchanges and categories. Use top_k (1-100) for how many. Good starting point for market-wide questions.",
     toolset: "tokens",
     path: "/top-market-cap-tokens",
     method: "GET",
@@ -64,4 +66,3 @@ export const tokensEndpoints: Endpoint[] = [
   ohlcv("hourly"),
   ohlcv("daily"),
 ];
-

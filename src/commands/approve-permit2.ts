@@ -20,7 +20,12 @@ export async function runApprovePermit2(argv: readonly string[], env: NodeJS.Pro
   };
   let values: { asset?: string; amount?: string; yes?: boolean };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { asset: { type: "string" }, amount: { type: "string" }, yes: { type: "boolean" } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { asset: { type: "string" }, amount: { type: "string" }, yes: { type: "boolean" } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (error) {
     return fail(`${(error as Error).message}. ${USAGE}`);
   }
@@ -37,7 +42,12 @@ export async function runApprovePermit2(argv: readonly string[], env: NodeJS.Pro
   if (!values.amount || !/^\d+(\.\d+)?$/.test(values.amount)) return fail(`--amount must be a number of ${asset.symbol}, e.g. 100. ${USAGE}`);
 
   const account = privateKeyToAccount(config.privateKey.reveal() as Hex);
-  const chain = defineChain({ id: CHAIN_ID_OF[config.network], name: config.network, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl.reveal()] } } });
+  const chain = defineChain({
+    id: CHAIN_ID_OF[config.network],
+    name: config.network,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.rpcUrl.reveal()] } },
+  });
   const transport = http(config.rpcUrl.reveal());
   const reader = createPublicClient({ chain, transport });
   const decimals = await reader.readContract({ address: asset.address, abi: erc20Abi, functionName: "decimals" });
@@ -63,6 +73,8 @@ export async function runApprovePermit2(argv: readonly string[], env: NodeJS.Pro
   process.stdout.write(`Sent: transaction ${hash}\n`);
   const receipt = await reader.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") return fail(`transaction ${hash} reverted.`);
-  process.stdout.write(`Confirmed in block ${receipt.blockNumber}: Permit2 may move up to ${formatUnits(amount, decimals)} ${asset.symbol} for x402 payments.\n`);
+  process.stdout.write(
+    `Confirmed in block ${receipt.blockNumber}: Permit2 may move up to ${formatUnits(amount, decimals)} ${asset.symbol} for x402 payments.\n`,
+  );
   return 0;
 }

@@ -51,12 +51,18 @@ export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   // x402 mode: the private key is set.
   const owner = privateKeyToAccount(config.privateKey!.reveal() as Hex).address;
-  line(true, `configuration: x402 on ${config.network}, wallet ${owner}, assets ${config.assets.join(",")}, at most ${JSON.stringify(config.maxPerCall)} per call, daily budget ${JSON.stringify(config.dailyBudget)}`);
+  line(
+    true,
+    `configuration: x402 on ${config.network}, wallet ${owner}, assets ${config.assets.join(",")}, at most ${JSON.stringify(config.maxPerCall)} per call, daily budget ${JSON.stringify(config.dailyBudget)}`,
+  );
 
   const wallet = new WalletReader(config.rpcUrl.reveal());
   const policy = policyFor(config);
   const chainId = await wallet.chainId().catch(() => undefined);
-  line(chainId === CHAIN_ID_OF[config.network], chainId === undefined ? "RPC: TOKEN_METRICS_RPC_URL does not answer" : `RPC: chain id ${chainId} (${config.network} is ${CHAIN_ID_OF[config.network]})`);
+  line(
+    chainId === CHAIN_ID_OF[config.network],
+    chainId === undefined ? "RPC: TOKEN_METRICS_RPC_URL does not answer" : `RPC: chain id ${chainId} (${config.network} is ${CHAIN_ID_OF[config.network]})`,
+  );
   if (chainId !== undefined) {
     const allowed = policy.knownAssets.filter((asset) => policy.allowedAssets.includes(asset.symbol));
     const balances = await wallet.balances(owner, allowed).catch(() => undefined);
@@ -64,14 +70,20 @@ export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv)
     for (const asset of allowed.filter((known) => known.symbol === "TMAI")) {
       const allowance = await wallet.permit2Allowance(asset.address, owner).catch(() => undefined);
       const text = allowance === undefined ? "could not be read" : formatAmount(allowance, asset);
-      line(allowance !== undefined && allowance > 0n, `TMAI Permit2 allowance: ${text}${allowance === 0n ? ' (run "token-metrics-x402-mcp approve-permit2 --asset tmai --amount <n>" before paying TMAI through Permit2)' : ""}`);
+      line(
+        allowance !== undefined && allowance > 0n,
+        `TMAI Permit2 allowance: ${text}${allowance === 0n ? ' (run "token-metrics-x402-mcp approve-permit2 --asset tmai --amount <n>" before paying TMAI through Permit2)' : ""}`,
+      );
     }
   }
 
   // One unpaid request: the challenge is read, never answered.
   const url = `${config.apiBaseUrl}${probe.startsWith("/") ? probe : `/${probe}`}`;
   const preferred = policy.allowedAssets[0]?.toLowerCase() ?? "usdc";
-  const response = await fetch(url, { headers: { accept: "application/json", "x-coinbase-402": "true", "x-payment-token": preferred }, redirect: "manual" }).catch(() => undefined);
+  const response = await fetch(url, {
+    headers: { accept: "application/json", "x-coinbase-402": "true", "x-payment-token": preferred },
+    redirect: "manual",
+  }).catch(() => undefined);
   if (!response) {
     line(false, `API: ${config.apiBaseUrl} does not answer`);
     return 1;
@@ -86,13 +98,18 @@ export async function runDoctor(argv: readonly string[], env: NodeJS.ProcessEnv)
     line(false, `API challenge: ${challenge.message}`);
     return 1;
   }
-  line(true, `API challenge: x402 v${challenge.x402Version}, ${challenge.offers.length} offer(s)${challenge.error ? ` (the server says: ${challenge.error})` : ""}`);
+  line(
+    true,
+    `API challenge: x402 v${challenge.x402Version}, ${challenge.offers.length} offer(s)${challenge.error ? ` (the server says: ${challenge.error})` : ""}`,
+  );
   const judged = await withContractFacts(policy, wallet).catch(() => contractsUnread(policy));
   let payable = 0;
   for (const offer of challenge.offers) {
     const asset = judged.knownAssets.find((known) => known.address.toLowerCase() === offer.asset.toLowerCase());
     const price = asset && /^\d+$/.test(offer.amount) ? formatAmount(BigInt(offer.amount), asset) : `${offer.amount} base units of ${offer.asset}`;
-    note(`offer: ${price} to ${offer.payTo} on ${offer.network}${networkNamed(offer.network) ? ` (${networkNamed(offer.network)})` : ""}, ${offer.method}, valid ${offer.maxTimeoutSeconds} s`);
+    note(
+      `offer: ${price} to ${offer.payTo} on ${offer.network}${networkNamed(offer.network) ? ` (${networkNamed(offer.network)})` : ""}, ${offer.method}, valid ${offer.maxTimeoutSeconds} s`,
+    );
     const decision = decide([offer], judged);
     if (decision.pay) payable++;
     note(decision.pay ? "  the policy would pay it" : `  the policy would refuse it: ${decision.reason}`);

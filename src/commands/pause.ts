@@ -13,7 +13,9 @@ export async function runPauseCommand(command: "pause" | "resume", argv: readonl
     ({ values } = parseArgs({ args: [...argv], options: { ledger: { type: "string" }, reason: { type: "string" } }, strict: true, allowPositionals: false }));
     if (command === "resume" && values.reason !== undefined) throw new Error("resume takes no --reason");
   } catch (error) {
-    process.stderr.write(`${command}: ${(error as Error).message}. Usage: token-metrics-x402-mcp ${command === "pause" ? "pause [--reason TEXT]" : "resume"} [--ledger PATH|URL]\n`);
+    process.stderr.write(
+      `${command}: ${(error as Error).message}. Usage: token-metrics-x402-mcp ${command === "pause" ? "pause [--reason TEXT]" : "resume"} [--ledger PATH|URL]\n`,
+    );
     return 2;
   }
   // The same ledger the servers open, so the switch is the one they read.
@@ -21,7 +23,9 @@ export async function runPauseCommand(command: "pause" | "resume", argv: readonl
   try {
     if (command === "pause") {
       const state = await ledger.pause(values.reason?.trim() || "paused by its owner");
-      process.stdout.write(`Payments paused for every server using ${ledger.location} (${state.reason}); each stops before its next payment. Resume with: token-metrics-x402-mcp resume\n`);
+      process.stdout.write(
+        `Payments paused for every server using ${ledger.location} (${state.reason}); each stops before its next payment. Resume with: token-metrics-x402-mcp resume\n`,
+      );
     } else {
       await ledger.resume();
       process.stdout.write(`Payments resumed for every server using ${ledger.location}.\n`);

@@ -56,15 +56,30 @@ export type AttemptResult =
  * an authorization signed ahead) → reserve under the ledger lock → send → settle and record. At most
  * one signature leaves per call.
  */
-export async function payAttempt(parts: PayerParts, call: AttemptCall, offers: readonly Offer[], challenge: ChallengeContext, knownPrice: boolean): Promise<AttemptResult> {
+export async function payAttempt(
+  parts: PayerParts,
+  call: AttemptCall,
+  offers: readonly Offer[],
+  challenge: ChallengeContext,
+  knownPrice: boolean,
+): Promise<AttemptResult> {
   const ready = await beforeSending(() => prepare(parts, call, offers, challenge, knownPrice));
   return "kind" in ready ? ready : sendAndRecord(parts, call, ready, knownPrice);
 }
 
 /** Steps 1 to 4: the payment signed and reserved, ready to send, or why not. */
-async function prepare(parts: PayerParts, call: AttemptCall, offers: readonly Offer[], challenge: ChallengeContext, knownPrice: boolean): Promise<AttemptResult | SentPayment> {
+async function prepare(
+  parts: PayerParts,
+  call: AttemptCall,
+  offers: readonly Offer[],
+  challenge: ChallengeContext,
+  knownPrice: boolean,
+): Promise<AttemptResult | SentPayment> {
   const { record } = call;
-  const refused = async (code: RefusalCode, reason: string, message?: string): Promise<AttemptResult> => ({ kind: "refused", failure: await record.refused(code, reason, message) });
+  const refused = async (code: RefusalCode, reason: string, message?: string): Promise<AttemptResult> => ({
+    kind: "refused",
+    failure: await record.refused(code, reason, message),
+  });
 
   const pause = await parts.ledger.pauseState();
   if (pause.paused) return refused("paused", pausedReason(pause));
@@ -135,7 +150,8 @@ async function approve(parts: PayerParts, { context, record }: AttemptCall, mone
   const resumeDeadline = context.pauseDeadline?.();
   const answer = await context.confirm(question).finally(() => resumeDeadline?.());
   if (answer === "declined") return [`declined by the user (${money.display})`];
-  if (answer !== "approved") return [`the user gave no answer within TOKEN_METRICS_APPROVAL_TIMEOUT_MS (${Math.round(parts.approvalTimeoutMs / 1000)} s) to paying ${money.display}`];
+  if (answer !== "approved")
+    return [`the user gave no answer within TOKEN_METRICS_APPROVAL_TIMEOUT_MS (${Math.round(parts.approvalTimeoutMs / 1000)} s) to paying ${money.display}`];
   return undefined;
 }
 

@@ -26,8 +26,18 @@ export function budgetRefusal(
 ): string | undefined {
   const since = dailyWindowStart(now);
   const checks = [
-    { limit: limits.session[asset.symbol], used: () => book.committed(asset.symbol, { session }), name: "session budget", variable: "TOKEN_METRICS_SESSION_BUDGET" },
-    { limit: limits.daily[asset.symbol], used: () => book.committed(asset.symbol, { since }), name: "daily budget (last 24 h)", variable: "TOKEN_METRICS_DAILY_BUDGET" },
+    {
+      limit: limits.session[asset.symbol],
+      used: () => book.committed(asset.symbol, { session }),
+      name: "session budget",
+      variable: "TOKEN_METRICS_SESSION_BUDGET",
+    },
+    {
+      limit: limits.daily[asset.symbol],
+      used: () => book.committed(asset.symbol, { since }),
+      name: "daily budget (last 24 h)",
+      variable: "TOKEN_METRICS_DAILY_BUDGET",
+    },
     {
       limit: client === undefined ? undefined : limits.perClient[client]?.[asset.symbol],
       used: () => book.committed(asset.symbol, { since, client }),

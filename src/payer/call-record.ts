@@ -59,7 +59,12 @@ export class PaidCallRecord {
 
   /** The policy accepted an offer; what follows is asking, signing and reserving. */
   async offered(money: Money, knownPrice: boolean): Promise<void> {
-    await this.ledger.append({ ...this.base, ...ledgerMoney(money), event: "offered", ...(knownPrice ? { reason: "known price, paid without asking first" } : {}) });
+    await this.ledger.append({
+      ...this.base,
+      ...ledgerMoney(money),
+      event: "offered",
+      ...(knownPrice ? { reason: "known price, paid without asking first" } : {}),
+    });
   }
 
   /** The reservation line of a signature: written by `LedgerStore.reserve` before it may leave. */
@@ -77,7 +82,9 @@ export class PaidCallRecord {
   /** Signed and reserved, then cancelled or timed out before sending: certainly unpaid. */
   async neverSent(signed: SignedEntry, money: Money): Promise<ToolFailure> {
     await this.ledger.append({ ...signed, event: "released", reason: "never sent: the call was cancelled or timed out first", proof: "never sent" });
-    return new ToolFailure(`The call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before the payment of ${money.display} was sent. Nothing was paid.`);
+    return new ToolFailure(
+      `The call was cancelled or ran out of time (TOKEN_METRICS_TIMEOUT_MS) before the payment of ${money.display} was sent. Nothing was paid.`,
+    );
   }
 
   /** Sent, and no complete answer came back: it may have settled and counts as spent. */
@@ -127,7 +134,14 @@ export class PaidCallRecord {
   }
 
   receipt(money: Money, status: PaymentReceipt["status"], transaction = "unknown"): PaymentReceipt {
-    return { status, asset: money.asset.symbol, amount: formatUnits(money.amount, money.asset.decimals), network: this.who.network, payTo: money.payTo, transaction };
+    return {
+      status,
+      asset: money.asset.symbol,
+      amount: formatUnits(money.amount, money.asset.decimals),
+      network: this.who.network,
+      payTo: money.payTo,
+      transaction,
+    };
   }
 }
 

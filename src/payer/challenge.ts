@@ -66,7 +66,9 @@ export async function readChallenge(response: Response): Promise<Challenge> {
   const body = parseJson(text, "The API's 402 answer is not a JSON x402 challenge. Nothing was signed.");
   const { x402Version, accepts, error } = (body ?? {}) as { x402Version?: unknown; accepts?: unknown; error?: unknown };
   if (x402Version !== 1) {
-    throw new ToolFailure(`The API asked for payment with x402 version ${JSON.stringify(x402Version)} in its body; only version 1 is sent that way (version 2 uses the PAYMENT-REQUIRED header). Nothing was signed.`);
+    throw new ToolFailure(
+      `The API asked for payment with x402 version ${JSON.stringify(x402Version)} in its body; only version 1 is sent that way (version 2 uses the PAYMENT-REQUIRED header). Nothing was signed.`,
+    );
   }
   if (!Array.isArray(accepts)) throw new ToolFailure("The API's 402 answer lists no payment options. Nothing was signed.");
   const offers = accepts.flatMap((raw): Offer[] => {
@@ -77,12 +79,16 @@ export async function readChallenge(response: Response): Promise<Challenge> {
 }
 
 function readV2(header: string): Challenge {
-  if (header.length > MAX_CHALLENGE_BYTES) throw new ToolFailure(`The API's PAYMENT-REQUIRED header is over ${MAX_CHALLENGE_BYTES} bytes, too large to be a payment challenge. Nothing was signed.`);
+  if (header.length > MAX_CHALLENGE_BYTES)
+    throw new ToolFailure(`The API's PAYMENT-REQUIRED header is over ${MAX_CHALLENGE_BYTES} bytes, too large to be a payment challenge. Nothing was signed.`);
   const bad = "The API's PAYMENT-REQUIRED header is not a base64 JSON x402 challenge. Nothing was signed.";
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header.trim())) throw new ToolFailure(bad);
   const body = parseJson(Buffer.from(header.trim(), "base64").toString("utf8"), bad);
   const { x402Version, accepts, error, resource, extensions } = (body ?? {}) as Record<string, unknown>;
-  if (x402Version !== 2) throw new ToolFailure(`The API's PAYMENT-REQUIRED header asks for x402 version ${JSON.stringify(x402Version)}; only version 2 is sent that way. Nothing was signed.`);
+  if (x402Version !== 2)
+    throw new ToolFailure(
+      `The API's PAYMENT-REQUIRED header asks for x402 version ${JSON.stringify(x402Version)}; only version 2 is sent that way. Nothing was signed.`,
+    );
   if (!Array.isArray(accepts)) throw new ToolFailure("The API's 402 challenge lists no payment options. Nothing was signed.");
   const offers = accepts.flatMap((raw): Offer[] => {
     const parsed = v2Offer.safeParse(raw);

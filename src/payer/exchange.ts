@@ -43,7 +43,11 @@ export class Exchange {
    */
   async pay(paymentHeaders: Record<string, string>): Promise<Answer> {
     const consequence = "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again.";
-    const paid = await sendWithRetries(() => this.send(paymentHeaders, this.paidSignal, consequence), this.paidSignal, (response) => !settlementOf(response));
+    const paid = await sendWithRetries(
+      () => this.send(paymentHeaders, this.paidSignal, consequence),
+      this.paidSignal,
+      (response) => !settlementOf(response),
+    );
     const body = await paid.response.arrayBuffer();
     const { status, statusText, headers } = paid.response;
     return { response: new Response(body, { status, statusText, headers }), attempts: paid.attempts };
@@ -54,7 +58,9 @@ export class Exchange {
     const response = await this.fetchImpl(url, { method, headers: { ...this.headers, ...extra }, body, signal, redirect: "manual" });
     if (response.status >= 300 && response.status < 400) {
       void response.body?.cancel();
-      throw new ToolFailure(`The API answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "elsewhere"}; it is not followed for payments. ${consequence}`);
+      throw new ToolFailure(
+        `The API answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "elsewhere"}; it is not followed for payments. ${consequence}`,
+      );
     }
     return response;
   }

@@ -1,7 +1,16 @@
 import type { Config } from "../config.js";
 import type { PayerCore } from "./payer.js";
 import { LowBalanceMonitor } from "./low-balance.js";
-import { balancesOf, budgetReport, reconcileReport, spendingReport, walletReport, type BudgetReport, type SpendingReport, type WalletReport } from "./report.js";
+import {
+  balancesOf,
+  budgetReport,
+  reconcileReport,
+  spendingReport,
+  walletReport,
+  type BudgetReport,
+  type SpendingReport,
+  type WalletReport,
+} from "./report.js";
 import type { ReconcileReport } from "./reconcile.js";
 import type { LedgerStore } from "./store.js";
 import type { PaidFetch } from "./types.js";

@@ -1,5 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, realpathSync, statSync, writeSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
@@ -8,7 +21,6 @@ import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./bo
 import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
 import { pause, pausedReason, readPause, resume, type PauseState } from "./pause.js";
 import { LedgerObservers, type LedgerObserver, type LedgerStore } from "./store.js";
-
 
 /** How long another process may hold the ledger lock before it is considered dead (ms). */
 const LOCK_STALE_MS = 10_000;
@@ -281,7 +293,9 @@ export class FileLedger implements LedgerStore {
         entry = JSON.parse(line) as LedgerEntry;
       } catch {
         this.unreadable++;
-        log.warn(`the payment ledger ${this.location} has an unreadable line at byte ${start} (a crash mid-write or an edit); it is ignored and shown by get_spending`);
+        log.warn(
+          `the payment ledger ${this.location} has an unreadable line at byte ${start} (a crash mid-write or an edit); it is ignored and shown by get_spending`,
+        );
         continue;
       }
       yield entry;

@@ -30,7 +30,11 @@ export function readPause(ledgerPath: string): PauseState {
   }
   try {
     const state = JSON.parse(text) as { reason?: unknown; since?: unknown };
-    return { paused: true, reason: typeof state.reason === "string" ? state.reason : "no reason given", since: typeof state.since === "string" ? state.since : "unknown" };
+    return {
+      paused: true,
+      reason: typeof state.reason === "string" ? state.reason : "no reason given",
+      since: typeof state.since === "string" ? state.since : "unknown",
+    };
   } catch {
     return { paused: true, reason: `the pause file ${file} is not valid JSON; run "token-metrics-x402-mcp resume" or fix it`, since: "unknown" };
   }

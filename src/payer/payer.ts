@@ -67,7 +67,12 @@ export function createPayerCore(config: Config, ledger: LedgerStore, wallet: Wal
     // Before a payment is sent, the call stops when it is cancelled; after, only the deadline cuts it.
     const unpaidSignal = context.cancel ? AbortSignal.any([signal, context.cancel]) : signal;
     const exchange = new Exchange(request, fetchImpl, unpaidSignal, signal, preferred);
-    const record = new PaidCallRecord(ledger, { endpoint: request.path, network: config.network, payer: account.address, ...(context.client === undefined ? {} : { client: context.client }) });
+    const record = new PaidCallRecord(ledger, {
+      endpoint: request.path,
+      network: config.network,
+      payer: account.address,
+      ...(context.client === undefined ? {} : { client: context.client }),
+    });
     const call = { record, exchange, context, stopped: () => unpaidSignal.aborted };
     const priceKey = `${request.method} ${request.path}`;
     const requestKey = `${request.method} ${request.url} ${request.body ?? ""}`;

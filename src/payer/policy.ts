@@ -27,9 +27,7 @@ export interface PolicyContext {
   payees?: readonly Address[];
 }
 
-export type Decision =
-  | { pay: true; offer: Offer; asset: Asset; amount: bigint }
-  | { pay: false; reason: string };
+export type Decision = { pay: true; offer: Offer; asset: Asset; amount: bigint } | { pay: false; reason: string };
 
 /**
  * Whether and what to pay for a challenge: a pure function of the offers and the user's policy.
@@ -73,7 +71,12 @@ function judge(offer: Offer, ctx: PolicyContext): Extract<Decision, { pay: true 
   if (ctx.payees && !ctx.payees.some((payee) => sameAddress(payee, offer.payTo))) {
     return `payee ${offer.payTo} is not in TOKEN_METRICS_PAYEES`;
   }
-  const methodProblem = offer.method === "permit2" ? permit2Problem(offer) : asset.eip3009 === false ? `${asset.symbol}'s contract has no EIP-3009 (transferWithAuthorization), so an EIP-3009 offer for it could never settle` : domainMismatch(offer, asset);
+  const methodProblem =
+    offer.method === "permit2"
+      ? permit2Problem(offer)
+      : asset.eip3009 === false
+        ? `${asset.symbol}'s contract has no EIP-3009 (transferWithAuthorization), so an EIP-3009 offer for it could never settle`
+        : domainMismatch(offer, asset);
   if (methodProblem) return methodProblem;
   if (!(offer.maxTimeoutSeconds >= MIN_AUTHORIZATION_SECONDS)) {
     return `the offer's validity window (${offer.maxTimeoutSeconds} s) is shorter than the ${MIN_AUTHORIZATION_SECONDS} s a payment needs to settle`;

@@ -87,10 +87,18 @@ export class PostgresLedger implements LedgerStore {
     this.location = publicDatabaseUrl(url);
     this.pool = import("pg").then(({ default: { Pool } }) => {
       // Commits do not wait for the disk by default; only a reservation does (see `reserve`).
-      const pool = new Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, statement_timeout: STATEMENT_TIMEOUT_MS, max: 10, options: "-c synchronous_commit=off" });
+      const pool = new Pool({
+        connectionString: url,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        statement_timeout: STATEMENT_TIMEOUT_MS,
+        max: 10,
+        options: "-c synchronous_commit=off",
+      });
       // An idle connection dropped by a database restart is reported here; without a listener it
       // would end the process. The pool opens a new connection on the next call.
-      pool.on("error", (error) => log.warn(`the PostgreSQL payment ledger ${this.location} lost an idle connection (${redact(error.message)}); the next call reconnects`));
+      pool.on("error", (error) =>
+        log.warn(`the PostgreSQL payment ledger ${this.location} lost an idle connection (${redact(error.message)}); the next call reconnects`),
+      );
       return pool;
     });
     // Migrate at start so a wrong URL shows in the log at once; a failure is tried again by the next call.
@@ -130,17 +138,19 @@ export class PostgresLedger implements LedgerStore {
 
   async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
     const stamped = this.stamp(entry);
-    const outcome = await this.serially(() => this.use("reserve the budget", async (client) => {
-      // The reservation is the one event that must survive a database crash once the signature is out.
-      await client.query(`BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock(${lockKey(stamped)})`);
-      // Read after the lock is held: this statement's snapshot includes every earlier writer's rows.
-      const book = await this.readNewRows(client);
-      const pause = await pauseIn(client);
-      const refused = pause.paused ? pausedReason(pause) : check(book);
-      const outcome = refused === undefined ? { id: await insert(client, [stamped]) } : { refused };
-      await client.query("COMMIT");
-      return outcome;
-    }));
+    const outcome = await this.serially(() =>
+      this.use("reserve the budget", async (client) => {
+        // The reservation is the one event that must survive a database crash once the signature is out.
+        await client.query(`BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock(${lockKey(stamped)})`);
+        // Read after the lock is held: this statement's snapshot includes every earlier writer's rows.
+        const book = await this.readNewRows(client);
+        const pause = await pauseIn(client);
+        const refused = pause.paused ? pausedReason(pause) : check(book);
+        const outcome = refused === undefined ? { id: await insert(client, [stamped]) } : { refused };
+        await client.query("COMMIT");
+        return outcome;
+      }),
+    );
     if ("refused" in outcome) return outcome.refused;
     // Counted once committed: a COMMIT that failed leaves the book as the database may be.
     this.paymentBook.apply(stamped);
@@ -157,7 +167,10 @@ export class PostgresLedger implements LedgerStore {
   async pause(reason: string): Promise<Extract<PauseState, { paused: true }>> {
     const state = { paused: true as const, reason, since: new Date().toISOString() };
     await this.use("set the pause switch", (client) =>
-      client.query("INSERT INTO ledger_pause (reason, since) VALUES ($1, $2) ON CONFLICT (singleton) DO UPDATE SET reason = $1, since = $2", [reason, state.since]),
+      client.query("INSERT INTO ledger_pause (reason, since) VALUES ($1, $2) ON CONFLICT (singleton) DO UPDATE SET reason = $1, since = $2", [
+        reason,
+        state.since,
+      ]),
     );
     return state;
   }
@@ -167,8 +180,17 @@ export class PostgresLedger implements LedgerStore {
   }
 
   async *events(): AsyncIterable<LedgerEntry> {
-    for (let after = 0n; ; ) {
-      const rows = await this.use("read the ledger", async (client) => (await client.query<{ id: string; entry: LedgerEntry }>("SELECT id, entry FROM ledger_events WHERE id > $1 ORDER BY id LIMIT $2", [after.toString(), EXPORT_PAGE])).rows);
+    for (let after = 0n; ;) {
+      const rows = await this.use(
+        "read the ledger",
+        async (client) =>
+          (
+            await client.query<{ id: string; entry: LedgerEntry }>("SELECT id, entry FROM ledger_events WHERE id > $1 ORDER BY id LIMIT $2", [
+              after.toString(),
+              EXPORT_PAGE,
+            ])
+          ).rows,
+      );
       for (const row of rows) yield row.entry;
       if (rows.length < EXPORT_PAGE) return;
       after = BigInt(rows.at(-1)!.id);
@@ -184,14 +206,16 @@ export class PostgresLedger implements LedgerStore {
   async import(entries: readonly LedgerEntry[]): Promise<{ added: number; skipped: number }> {
     const unique = [...new Map(entries.map((entry) => [fingerprint(entry), entry])).values()];
     const keys = [...new Set(unique.filter((entry) => entry.payer).map(lockKey))].sort();
-    const added = await this.serially(() => this.use("import events", async (client) => {
-      await client.query("BEGIN");
-      for (const key of keys) await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
-      await client.query("LOCK TABLE ledger_events IN SHARE ROW EXCLUSIVE MODE");
-      const rows = await insert(client, unique, undefined, true);
-      await client.query("COMMIT");
-      return rows;
-    }));
+    const added = await this.serially(() =>
+      this.use("import events", async (client) => {
+        await client.query("BEGIN");
+        for (const key of keys) await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
+        await client.query("LOCK TABLE ledger_events IN SHARE ROW EXCLUSIVE MODE");
+        const rows = await insert(client, unique, undefined, true);
+        await client.query("COMMIT");
+        return rows;
+      }),
+    );
     return { added, skipped: entries.length - added };
   }
 

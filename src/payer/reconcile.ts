@@ -35,7 +35,12 @@ export async function releaseExpired(ledger: LedgerStore, wallet: WalletReader, 
       await ledger.append({ ...paymentFields(payment), event: "settled", transaction: "unknown", reason: "reconciled: the authorization was used on-chain" });
       changed++;
     } else if (payment.status === "pending") {
-      await ledger.append({ ...paymentFields(payment), event: "released", reason: "reconciled: expired and never used on-chain", proof: `block ${head.number} at ${head.timestamp}` });
+      await ledger.append({
+        ...paymentFields(payment),
+        event: "released",
+        reason: "reconciled: expired and never used on-chain",
+        proof: `block ${head.number} at ${head.timestamp}`,
+      });
       changed++;
     }
   }
@@ -102,7 +107,8 @@ async function checkAll(payments: readonly PaymentRecord[], wallet: WalletReader
 }
 
 async function judge(payment: PaymentRecord, used: boolean, wallet: WalletReader): Promise<string | undefined> {
-  if (payment.status === "released") return used ? "recorded as never settled, but the authorization was used on-chain: now recorded as settled and counted" : undefined;
+  if (payment.status === "released")
+    return used ? "recorded as never settled, but the authorization was used on-chain: now recorded as settled and counted" : undefined;
   if (payment.status === "pending") return used ? "still pending in the ledger, but already used on-chain: now recorded as settled" : undefined;
   if (!used) return "recorded as settled, but the authorization is unused on-chain";
   if (!payment.transaction || payment.transaction === "unknown") return undefined;

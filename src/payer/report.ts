@@ -43,7 +43,9 @@ export async function spendingReport(core: PayerCore, ledger: LedgerStore, clien
     budgets: budgetsOf(core, ledger, book, units, client),
     paused: await ledger.pauseState(),
     ...(ledger.unreadableLines > 0
-      ? { ledgerWarning: `${ledger.unreadableLines} line(s) of ${ledger.location} are unreadable (a crash mid-write or an edit) and were ignored; see the server log` }
+      ? {
+          ledgerWarning: `${ledger.unreadableLines} line(s) of ${ledger.location} are unreadable (a crash mid-write or an edit) and were ignored; see the server log`,
+        }
       : {}),
     recent: book
       .select()
@@ -95,14 +97,24 @@ export type BudgetReport = Awaited<ReturnType<typeof budgetReport>>;
 
 /** The paying wallet's balances of the allowed assets, read from the chain (rejects when the RPC fails). */
 export function balancesOf(core: PayerCore, wallet: WalletReader) {
-  return wallet.balances(core.account.address, core.policy.knownAssets.filter((asset) => core.policy.allowedAssets.includes(asset.symbol)));
+  return wallet.balances(
+    core.account.address,
+    core.policy.knownAssets.filter((asset) => core.policy.allowedAssets.includes(asset.symbol)),
+  );
 }
 
 /**
  * The wallet, its balances read from the chain (and whether one is below TOKEN_METRICS_LOW_BALANCE),
  * what was spent and the limits in force.
  */
-export async function walletReport(core: PayerCore, ledger: LedgerStore, wallet: WalletReader, config: Config, lowBalance: LowBalanceMonitor | undefined, client?: string) {
+export async function walletReport(
+  core: PayerCore,
+  ledger: LedgerStore,
+  wallet: WalletReader,
+  config: Config,
+  lowBalance: LowBalanceMonitor | undefined,
+  client?: string,
+) {
   const summary = await spendingReport(core, ledger, client);
   const balances = await balancesOf(core, wallet).catch((error: unknown) => `unavailable: ${chainReadFailure(error)}`);
   const low = typeof balances === "string" ? undefined : await lowBalance?.check(balances);

@@ -27,9 +27,7 @@ export function limitsFor(config: Config): BudgetLimits {
 }
 
 export function toBaseUnits(amounts: AmountPerAsset): Partial<Record<AssetSymbol, bigint>> {
-  return Object.fromEntries(
-    Object.entries(amounts).map(([symbol, amount]) => [symbol, parseUnits(amount, ASSET_DECIMALS[symbol as AssetSymbol])]),
-  );
+  return Object.fromEntries(Object.entries(amounts).map(([symbol, amount]) => [symbol, parseUnits(amount, ASSET_DECIMALS[symbol as AssetSymbol])]));
 }
 
 /** Allowed assets whose facts are not published (TMAI) and must be read from their contract. */
@@ -46,7 +44,10 @@ export async function withContractFacts(policy: PolicyContext, wallet: WalletRea
       if (!needsContractFacts(policy, asset)) return asset;
       const facts = await wallet.tokenFacts(asset.address);
       if (facts.decimals !== asset.decimals) {
-        return { ...asset, unusable: `its contract ${asset.address} reports ${facts.decimals} decimals, not the ${asset.decimals} that amounts and budgets are read in` };
+        return {
+          ...asset,
+          unusable: `its contract ${asset.address} reports ${facts.decimals} decimals, not the ${asset.decimals} that amounts and budgets are read in`,
+        };
       }
       const known = { ...asset, eip3009: facts.eip3009 };
       return facts.version === undefined ? known : { ...known, eip712: { name: facts.name, version: facts.version } };
@@ -60,7 +61,9 @@ export function contractsUnread(policy: PolicyContext): PolicyContext {
   return {
     ...policy,
     knownAssets: policy.knownAssets.map((asset) =>
-      needsContractFacts(policy, asset) ? { ...asset, unusable: `its contract ${asset.address} could not be read at TOKEN_METRICS_RPC_URL (is TOKEN_METRICS_TMAI_ADDRESS right?)` } : asset,
+      needsContractFacts(policy, asset)
+        ? { ...asset, unusable: `its contract ${asset.address} could not be read at TOKEN_METRICS_RPC_URL (is TOKEN_METRICS_TMAI_ADDRESS right?)` }
+        : asset,
     ),
   };
 }

@@ -91,7 +91,9 @@ export class WalletReader {
    */
   async permit2NonceUsed(owner: Address, nonce: string, blockNumber?: bigint): Promise<boolean> {
     const value = BigInt(nonce);
-    const word = await (await this.rpc()).readContract({ address: PERMIT2_ADDRESS, abi: permit2Abi, functionName: "nonceBitmap", args: [owner, value >> 8n], blockNumber });
+    const word = await (
+      await this.rpc()
+    ).readContract({ address: PERMIT2_ADDRESS, abi: permit2Abi, functionName: "nonceBitmap", args: [owner, value >> 8n], blockNumber });
     return ((word >> (value & 255n)) & 1n) === 1n;
   }
 
@@ -124,7 +126,12 @@ export class WalletReader {
   async tokenFacts(asset: Address): Promise<TokenFacts> {
     const rpc = await this.rpc();
     const read = <F extends "decimals" | "name" | "version">(functionName: F) => rpc.readContract({ address: asset, abi: tokenFactsAbi, functionName });
-    const [decimals, name, version, eip3009] = await Promise.all([read("decimals"), read("name"), read("version").catch(() => undefined), this.hasEip3009(asset)]);
+    const [decimals, name, version, eip3009] = await Promise.all([
+      read("decimals"),
+      read("name"),
+      read("version").catch(() => undefined),
+      this.hasEip3009(asset),
+    ]);
     return { decimals: Number(decimals), name: name as string, version: version as string | undefined, eip3009 };
   }
 

@@ -29,7 +29,9 @@ export function callContext(server: McpServer, extra: Extra, approvalTimeoutMs: 
         ? undefined
         : async (message) => {
             step++;
-            await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: step, total: PAID_CALL_STEPS, message } }).catch(() => undefined);
+            await extra
+              .sendNotification({ method: "notifications/progress", params: { progressToken, progress: step, total: PAID_CALL_STEPS, message } })
+              .catch(() => undefined);
           },
   };
 }

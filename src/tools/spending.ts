@@ -55,7 +55,19 @@ export function registerSpendingTools(server: McpServer, services: Services): vo
     "payments://ledger",
     { title: "Payments ledger summary", description: "Recent payments, totals per asset and endpoint, and budget left (JSON).", mimeType: "application/json" },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(payer ? await payer.spending() : services.configProblem ? { mode: "invalid-configuration", problem: redact(services.configProblem) } : { mode: services.mode }) }],
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: "application/json",
+          text: JSON.stringify(
+            payer
+              ? await payer.spending()
+              : services.configProblem
+                ? { mode: "invalid-configuration", problem: redact(services.configProblem) }
+                : { mode: services.mode },
+          ),
+        },
+      ],
     }),
   );
 }

@@ -9,7 +9,11 @@ import { RESOURCE_MIME_TYPE } from "@modelcontextprotocol/ext-apps/server";
  */
 export const VIEWS = {
   price: { uri: "ui://token-metrics/price.html", title: "Price chart", description: "Candlestick chart with volume of an OHLCV tool result." },
-  spending: { uri: "ui://token-metrics/spending.html", title: "Spending dashboard", description: "Balances, budgets left, spending per endpoint and asset, payments in flight and recent payments." },
+  spending: {
+    uri: "ui://token-metrics/spending.html",
+    title: "Spending dashboard",
+    description: "Balances, budgets left, spending per endpoint and asset, payments in flight and recent payments.",
+  },
 } as const;
 
 export type ViewName = keyof typeof VIEWS;

@@ -8,14 +8,23 @@ export const CHROMIUM = "/usr/bin/chromium";
 /** Debian's chromium, or a failure saying how to get it: a browser test that skips proves nothing. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`No browser at ${CHROMIUM}: the view tests need Debian's chromium. Run .ci/run, or apt-get update && apt-get install -y --no-install-recommends chromium`);
+    throw new Error(
+      `No browser at ${CHROMIUM}: the view tests need Debian's chromium. Run .ci/run, or apt-get update && apt-get install -y --no-install-recommends chromium`,
+    );
   }
   return puppeteer.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless=new"], defaultViewport: { width: 940, height: 800 } });
 }
 
 /** The test host page's script (test/views/host.ts with ext-apps' AppBridge), bundled once. */
 export async function hostScript(): Promise<string> {
-  const bundle = await build({ entryPoints: [fileURLToPath(new URL("../views/host.ts", import.meta.url))], bundle: true, write: false, format: "iife", platform: "browser", logLevel: "warning" });
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL("../views/host.ts", import.meta.url))],
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    logLevel: "warning",
+  });
   return bundle.outputFiles[0]!.text;
 }
 

@@ -27,7 +27,8 @@ function assertBuildIsFresh(): void {
   const newest = readdirSync(sources, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .reduce((latest, entry) => Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs), 0);
-  if (built === undefined || newest > built) throw new Error("dist/ is missing or older than src/: run `npm run build` (npm test does) before running a test file alone");
+  if (built === undefined || newest > built)
+    throw new Error("dist/ is missing or older than src/: run `npm run build` (npm test does) before running a test file alone");
 }
 assertBuildIsFresh();
 

@@ -40,7 +40,10 @@ describe("the payment book: states and running totals", () => {
     book.apply(buildEntry({ client: "alice" }));
     book.apply(buildEntry({ client: "bob" }));
     const since = dailyWindowStart();
-    assert.deepEqual([book.committed("USDC", { since, client: "alice" }), book.committed("USDC", { since, client: "bob" }), book.committed("USDC", { since })], [34_000n, 17_000n, 51_000n]);
+    assert.deepEqual(
+      [book.committed("USDC", { since, client: "alice" }), book.committed("USDC", { since, client: "bob" }), book.committed("USDC", { since })],
+      [34_000n, 17_000n, 51_000n],
+    );
   });
 
   test("a check costs the same however much history there is", () => {

@@ -81,7 +81,14 @@ export function buildSignature(overrides: Partial<Signature> & { lifeSeconds?: n
   const { lifeSeconds = 60, ...fields } = overrides;
   const nonce = `0x${(++nonces).toString(16).padStart(64, "0")}`;
   const offer = fields.offer ?? buildOffer();
-  return { offer, headers: { "PAYMENT-SIGNATURE": "test" }, method: offer.method, nonce, validBefore: String(Math.floor(Date.now() / 1000) + lifeSeconds), ...fields };
+  return {
+    offer,
+    headers: { "PAYMENT-SIGNATURE": "test" },
+    method: offer.method,
+    nonce,
+    validBefore: String(Math.floor(Date.now() / 1000) + lifeSeconds),
+    ...fields,
+  };
 }
 
 /** A payment sent whose answer was lost, with the signed line its reservation wrote. */
@@ -107,7 +114,10 @@ export function readLedgerFile(path: string): LedgerEntry[] {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as LedgerEntry);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LedgerEntry);
 }
 
 /** A clock that moves only when told (milliseconds since the epoch). */

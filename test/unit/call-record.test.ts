@@ -17,15 +17,57 @@ interface Step {
   /** Signs (test signature) and reserves: the "signed" line, as a real attempt writes it first. */
   reserve: () => Promise<SignedEntry>;
 }
-type Row = [name: string, run: (step: Step) => Promise<ToolFailure | string | void>, events: LedgerEntry["event"][], last: Partial<LedgerEntry>, wording: RegExp[], counted: bigint];
+type Row = [
+  name: string,
+  run: (step: Step) => Promise<ToolFailure | string | void>,
+  events: LedgerEntry["event"][],
+  last: Partial<LedgerEntry>,
+  wording: RegExp[],
+  counted: bigint,
+];
 
 const expiresWithinAMinute = /expires within (59|60) s and counts against the budget until the chain shows it unused/;
 const rows: Row[] = [
-  ["refused: nothing was signed", ({ record }) => record.refused("budget", "the daily budget would be exceeded"), ["refused"], { reason: "the daily budget would be exceeded", amount: undefined, nonce: undefined }, [/^Payment refused, nothing was signed: the daily budget would be exceeded\.$/], 0n],
-  ["refused with the caller's own message", ({ record }) => record.refused("approval", "declined", "The user declined the payment. Nothing was signed."), ["refused"], { reason: "declined" }, [/^The user declined the payment\. Nothing was signed\.$/], 0n],
-  ["offered at a price asked for", ({ record, money }) => record.offered(money, false), ["offered"], { amount: "17000", display: "0.017 USDC", asset: "USDC", payTo: PAY_TO, reason: undefined }, [], 0n],
-  ["offered at a known price", ({ record, money }) => record.offered(money, true), ["offered"], { amount: "17000", reason: "known price, paid without asking first" }, [], 0n],
-  ["signed (EIP-3009): no method on the line", ({ reserve }) => reserve().then(() => undefined), ["signed"], { method: undefined, amount: "17000", assetAddress: buildOffer().asset }, [], 17_000n],
+  [
+    "refused: nothing was signed",
+    ({ record }) => record.refused("budget", "the daily budget would be exceeded"),
+    ["refused"],
+    { reason: "the daily budget would be exceeded", amount: undefined, nonce: undefined },
+    [/^Payment refused, nothing was signed: the daily budget would be exceeded\.$/],
+    0n,
+  ],
+  [
+    "refused with the caller's own message",
+    ({ record }) => record.refused("approval", "declined", "The user declined the payment. Nothing was signed."),
+    ["refused"],
+    { reason: "declined" },
+    [/^The user declined the payment\. Nothing was signed\.$/],
+    0n,
+  ],
+  [
+    "offered at a price asked for",
+    ({ record, money }) => record.offered(money, false),
+    ["offered"],
+    { amount: "17000", display: "0.017 USDC", asset: "USDC", payTo: PAY_TO, reason: undefined },
+    [],
+    0n,
+  ],
+  [
+    "offered at a known price",
+    ({ record, money }) => record.offered(money, true),
+    ["offered"],
+    { amount: "17000", reason: "known price, paid without asking first" },
+    [],
+    0n,
+  ],
+  [
+    "signed (EIP-3009): no method on the line",
+    ({ reserve }) => reserve().then(() => undefined),
+    ["signed"],
+    { method: undefined, amount: "17000", assetAddress: buildOffer().asset },
+    [],
+    17_000n,
+  ],
   [
     "never sent: released, nothing was paid",
     async ({ record, money, reserve }) => record.neverSent(await reserve(), money),
@@ -39,7 +81,10 @@ const rows: Row[] = [
     async ({ record, money, reserve }) => record.unanswered(await reserve(), money, "The API did not answer within 30 s."),
     ["signed", "failed"],
     { reason: "The API did not answer within 30 s." },
-    [/^The API did not answer within 30 s\. The payment of 0\.017 USDC for this call was sent and may have settled/, /Calling again pays again\. It is not retried automatically\.$/],
+    [
+      /^The API did not answer within 30 s\. The payment of 0\.017 USDC for this call was sent and may have settled/,
+      /Calling again pays again\. It is not retried automatically\.$/,
+    ],
     17_000n,
   ],
   [
@@ -51,7 +96,11 @@ const rows: Row[] = [
     },
     ["signed", "failed"],
     { reason: "insufficient_funds" },
-    [/^The API did not accept the payment of 0\.017 USDC: insufficient_funds\. No second payment is attempted\./, /network \(base-sepolia\)/, expiresWithinAMinute],
+    [
+      /^The API did not accept the payment of 0\.017 USDC: insufficient_funds\. No second payment is attempted\./,
+      /network \(base-sepolia\)/,
+      expiresWithinAMinute,
+    ],
     17_000n,
   ],
   [
@@ -63,7 +112,11 @@ const rows: Row[] = [
     },
     ["signed", "failed"],
     { reason: "amount mismatch" },
-    [/^The price of \/trading-signals changed: the API refused the payment of 0\.017 USDC made at the last known price/, /calling again pays the new price/, expiresWithinAMinute],
+    [
+      /^The price of \/trading-signals changed: the API refused the payment of 0\.017 USDC made at the last known price/,
+      /calling again pays the new price/,
+      expiresWithinAMinute,
+    ],
     17_000n,
   ],
   [
@@ -96,7 +149,10 @@ describe("a paid call's ledger lines and money wording (real FileLedger)", () =>
       await ledger.close();
 
       const lines = readLedgerFile(path);
-      assert.deepEqual(lines.map((line) => line.event), events);
+      assert.deepEqual(
+        lines.map((line) => line.event),
+        events,
+      );
       for (const line of lines) assert.deepEqual({ ...line, ts: undefined }, { ...line, ts: undefined, call: record.call, session: ledger.session, ...WHO });
       if (events.includes("signed")) for (const line of lines) assert.deepEqual([line.nonce, line.validBefore], [signature.nonce, signature.validBefore]);
       for (const [key, value] of Object.entries(last)) assert.equal(lines.at(-1)?.[key as keyof LedgerEntry], value, key);
@@ -115,7 +171,12 @@ describe("the signed (reservation) line", () => {
   const shapes: Array<[name: string, offer: Offer, asset: Asset, method: "permit2" | undefined]> = [
     ["EIP-3009 in USDC: no method", buildOffer(), ASSETS.USDC, undefined],
     ["Permit2 in USDC: method permit2", buildOffer({ method: "permit2", extra: { assetTransferMethod: "permit2" } }), ASSETS.USDC, "permit2"],
-    ["Permit2 in TMAI", buildOffer({ asset: TMAI, amount: "15300000000000000", method: "permit2", extra: { assetTransferMethod: "permit2" } }), ASSETS.TMAI, "permit2"],
+    [
+      "Permit2 in TMAI",
+      buildOffer({ asset: TMAI, amount: "15300000000000000", method: "permit2", extra: { assetTransferMethod: "permit2" } }),
+      ASSETS.TMAI,
+      "permit2",
+    ],
   ];
   for (const [name, offer, asset, method] of shapes) {
     test(name, () => {

@@ -16,7 +16,8 @@ function reservation(): NewLedgerEntry & { event: "signed"; nonce: string } {
   return { ...entry, event: "signed", nonce: entry.nonce! };
 }
 /** The daily budget check an attempt passes to `reserve`, for room for `payments` payments. */
-const roomFor = (payments: bigint) => (book: PaymentBook) => budgetRefusal(book, ASSETS.USDC, PRICE, { session: {}, daily: { USDC: payments * PRICE }, perClient: {} }, "unused");
+const roomFor = (payments: bigint) => (book: PaymentBook) =>
+  budgetRefusal(book, ASSETS.USDC, PRICE, { session: {}, daily: { USDC: payments * PRICE }, perClient: {} }, "unused");
 const sizeOf = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
 /**
@@ -74,9 +75,13 @@ describe("FileLedger.reserve: under the lock, with a group commit", () => {
 
         const accepted = outcomes.filter((outcome) => outcome.refusal === undefined);
         assert.equal(accepted.length, Math.min(calls, Number(room)));
-        assert.ok(accepted.every((outcome) => outcome.durable), "each reservation resolves after its line is in the file and flushed");
+        assert.ok(
+          accepted.every((outcome) => outcome.durable),
+          "each reservation resolves after its line is in the file and flushed",
+        );
         assert.ok(syncs.calls <= maxSyncs, `group commit: ${syncs.calls} flushes for ${accepted.length} reservations`);
-        for (const { refusal } of outcomes.filter((outcome) => outcome.refusal !== undefined)) assert.match(refusal!, /daily budget \(last 24 h\) would be exceeded/);
+        for (const { refusal } of outcomes.filter((outcome) => outcome.refusal !== undefined))
+          assert.match(refusal!, /daily budget \(last 24 h\) would be exceeded/);
         assert.equal(readLedgerFile(path).filter((line) => line.event === "signed").length, accepted.length);
         const fresh = new FileLedger(path);
         assert.ok((await fresh.refresh()).committed("USDC", { since: dailyWindowStart() }) <= room * PRICE);
@@ -99,7 +104,11 @@ describe("FileLedger.reserve: under the lock, with a group commit", () => {
 describe("FileLedger: the pause switch stops reservations", () => {
   const states: Array<[name: string, set: (path: string) => void, refusal: RegExp | undefined]> = [
     ["no pause file: reserved", () => undefined, undefined],
-    ["paused by `pause`: refused with its reason", (path) => void pause(path, "incident 42"), /^payments are paused \(since \d{4}-.*\): incident 42\. A person can resume them/],
+    [
+      "paused by `pause`: refused with its reason",
+      (path) => void pause(path, "incident 42"),
+      /^payments are paused \(since \d{4}-.*\): incident 42\. A person can resume them/,
+    ],
     ["a pause file that is not JSON: refused (when in doubt, nothing is paid)", (path) => writeFileSync(pauseFileOf(path), "{oops"), /is not valid JSON/],
     ["paused, then resumed: reserved", (path) => (pause(path, "incident 42"), resume(path)), undefined],
   ];
@@ -118,7 +127,10 @@ describe("FileLedger: the pause switch stops reservations", () => {
         assert.equal(sizeOf(path), 0);
       } else {
         assert.equal(found, undefined);
-        assert.deepEqual(readLedgerFile(path).map((line) => line.event), ["signed"]);
+        assert.deepEqual(
+          readLedgerFile(path).map((line) => line.event),
+          ["signed"],
+        );
       }
       await ledger.close();
     });

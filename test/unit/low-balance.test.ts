@@ -22,7 +22,14 @@ async function warningOf(monitor: LowBalanceMonitor): Promise<string | undefined
   }
 }
 const usdc = (balance: string): BalanceReading[] => [{ asset: "USDC", balance }];
-const entry = (event: LedgerEntry["event"]): LedgerEntry => ({ ts: new Date().toISOString(), event, session: "s", call: "c", endpoint: "/tm-grade", network: "base-sepolia" });
+const entry = (event: LedgerEntry["event"]): LedgerEntry => ({
+  ts: new Date().toISOString(),
+  event,
+  session: "s",
+  call: "c",
+  endpoint: "/tm-grade",
+  network: "base-sepolia",
+});
 
 describe("the low-balance monitor", () => {
   test("warns once per crossing below the threshold, again only after going back above and down", async () => {
@@ -49,7 +56,13 @@ describe("the low-balance monitor", () => {
 
   test("only assets with a threshold count; 18-decimal amounts compare exactly", async () => {
     const monitor = new LowBalanceMonitor({ TMAI: "100" }, async () => []);
-    assert.equal(await monitor.check([{ asset: "USDC", balance: "0" }, { asset: "TMAI", balance: "100" }]), undefined);
+    assert.equal(
+      await monitor.check([
+        { asset: "USDC", balance: "0" },
+        { asset: "TMAI", balance: "100" },
+      ]),
+      undefined,
+    );
     assert.match((await monitor.check([{ asset: "TMAI", balance: "99.999999999999999999" }])) ?? "", /99\.999999999999999999 TMAI/);
   });
 

@@ -9,11 +9,21 @@ type Case = [name: string, offers: Offer[], policy: PolicyContext, expected: Reg
 const cases: Case[] = [
   ["a v2 USDC offer within the limit is paid", [buildOffer()], buildPolicy(), { amount: 17_000n, asset: "USDC" }],
   ["a v1 offer (network by name) is paid the same", [buildOffer({ x402Version: 1 })], buildPolicy(), { amount: 17_000n, asset: "USDC" }],
-  ["mainnet by CAIP-2 on a testnet wallet", [buildOffer({ network: "eip155:8453" })], buildPolicy(), /network "eip155:8453" but this server pays only on "base-sepolia"/],
+  [
+    "mainnet by CAIP-2 on a testnet wallet",
+    [buildOffer({ network: "eip155:8453" })],
+    buildPolicy(),
+    /network "eip155:8453" but this server pays only on "base-sepolia"/,
+  ],
   ["an unknown CAIP-2 network", [buildOffer({ network: "eip155:1" })], buildPolicy(), /network "eip155:1"/],
   ["a price above the per-call maximum", [buildOffer({ amount: "100001" })], buildPolicy(), /above the per-call maximum 0.1 USDC/],
   ["an unknown asset", [buildOffer({ asset: "0x1111111111111111111111111111111111111111" })], buildPolicy(), /not a known USDC or TMAI contract/],
-  ["an asset not allowed", [buildOffer({ asset: TMAI, extra: { assetTransferMethod: "permit2" }, method: "permit2", amount: "15300000000000000" })], buildPolicy(), /TMAI is not an allowed asset/],
+  [
+    "an asset not allowed",
+    [buildOffer({ asset: TMAI, extra: { assetTransferMethod: "permit2" }, method: "permit2", amount: "15300000000000000" })],
+    buildPolicy(),
+    /TMAI is not an allowed asset/,
+  ],
   ["a scheme other than exact", [buildOffer({ scheme: "upto" })], buildPolicy(), /scheme "upto" is not supported/],
   ["an exponent amount", [buildOffer({ amount: "1e4" })], buildPolicy(), /amount "1e4" is not an integer in base units/],
   ["a decimal amount", [buildOffer({ amount: "17000.0" })], buildPolicy(), /not an integer in base units/],
@@ -26,31 +36,54 @@ const cases: Case[] = [
   ["a window too short to settle", [buildOffer({ maxTimeoutSeconds: 9 })], buildPolicy(), /validity window \(9 s\) is shorter than the 10 s/],
   [
     "a Permit2 offer naming a foreign spender",
-    [buildOffer({ asset: TMAI, method: "permit2", amount: "1", extra: { assetTransferMethod: "permit2", spender: "0x1111111111111111111111111111111111111111" } })],
+    [
+      buildOffer({
+        asset: TMAI,
+        method: "permit2",
+        amount: "1",
+        extra: { assetTransferMethod: "permit2", spender: "0x1111111111111111111111111111111111111111" },
+      }),
+    ],
     buildPolicy({ allowedAssets: ["TMAI"] }),
     /names spender .* not x402's exact Permit2 proxy/,
   ],
   [
     "an EIP-3009 offer for a token without EIP-3009",
     [buildOffer({ asset: TMAI, amount: "1", extra: { name: "Token Metrics AI", version: "2" } })],
-    buildPolicy({ allowedAssets: ["TMAI"], knownAssets: buildPolicy().knownAssets.map((asset) => (asset.symbol === "TMAI" ? { ...asset, eip3009: false } : asset)) }),
+    buildPolicy({
+      allowedAssets: ["TMAI"],
+      knownAssets: buildPolicy().knownAssets.map((asset) => (asset.symbol === "TMAI" ? { ...asset, eip3009: false } : asset)),
+    }),
     /TMAI's contract has no EIP-3009/,
   ],
   [
     "a TMAI contract marked unusable",
     [buildOffer({ asset: TMAI, method: "permit2", amount: "1", extra: { assetTransferMethod: "permit2" } })],
-    buildPolicy({ allowedAssets: ["TMAI"], knownAssets: buildPolicy().knownAssets.map((asset) => (asset.symbol === "TMAI" ? { ...asset, unusable: "it reports 6 decimals" } : asset)) }),
+    buildPolicy({
+      allowedAssets: ["TMAI"],
+      knownAssets: buildPolicy().knownAssets.map((asset) => (asset.symbol === "TMAI" ? { ...asset, unusable: "it reports 6 decimals" } : asset)),
+    }),
     /TMAI cannot be paid: it reports 6 decimals/,
   ],
   ["no offers at all", [], buildPolicy(), /no valid payment offer/],
-  ["the cheapest of two acceptable offers, not the server's first", [buildOffer({ amount: "20000" }), buildOffer({ amount: "17000" })], buildPolicy(), { amount: 17_000n, asset: "USDC" }],
+  [
+    "the cheapest of two acceptable offers, not the server's first",
+    [buildOffer({ amount: "20000" }), buildOffer({ amount: "17000" })],
+    buildPolicy(),
+    { amount: 17_000n, asset: "USDC" },
+  ],
   [
     "the preferred asset before a cheaper other one",
     [buildOffer({ amount: "17000" }), buildOffer({ asset: TMAI, method: "permit2", amount: "15300000000000000", extra: { assetTransferMethod: "permit2" } })],
     buildPolicy({ allowedAssets: ["TMAI", "USDC"] }),
     { amount: 15_300_000_000_000_000n, asset: "TMAI" },
   ],
-  ["a malformed offer beside a valid one: the valid one is paid", [buildOffer({ amount: "1e4" }), buildOffer()], buildPolicy(), { amount: 17_000n, asset: "USDC" }],
+  [
+    "a malformed offer beside a valid one: the valid one is paid",
+    [buildOffer({ amount: "1e4" }), buildOffer()],
+    buildPolicy(),
+    { amount: 17_000n, asset: "USDC" },
+  ],
 ];
 
 describe("the payment policy, v1 and v2 offers", () => {

@@ -11,7 +11,12 @@ import { buildOffer, TMAI } from "./builders.js";
 const account = privateKeyToAccount("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
 const resource = { url: "https://api.example/v2/trading-signals", mimeType: "application/json" };
 const SPONSORED = { eip2612GasSponsoring: { info: {}, schema: {} }, erc20ApprovalGasSponsoring: { info: {}, schema: {} } };
-const permit2 = buildOffer({ asset: TMAI, amount: "15300000000000000", method: "permit2", extra: { assetTransferMethod: "permit2", name: "Token Metrics AI", version: "1" } });
+const permit2 = buildOffer({
+  asset: TMAI,
+  amount: "15300000000000000",
+  method: "permit2",
+  extra: { assetTransferMethod: "permit2", name: "Token Metrics AI", version: "1" },
+});
 
 const decoded = (signature: Signature) => {
   assert.deepEqual(Object.keys(signature.headers), ["PAYMENT-SIGNATURE"]);
@@ -20,12 +25,36 @@ const decoded = (signature: Signature) => {
 
 describe("Signer.sign (v2): the echo of the challenge's extensions", () => {
   const cases: Array<[name: string, offer: Offer, extensions: Record<string, unknown> | undefined, echoed: string[], withId: boolean]> = [
-    ["payment-identifier declared (optional): an id the library accepts", buildOffer(), { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) }, [PAYMENT_IDENTIFIER], true],
-    ["payment-identifier declared (required): an id", buildOffer(), { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(true) }, [PAYMENT_IDENTIFIER], true],
+    [
+      "payment-identifier declared (optional): an id the library accepts",
+      buildOffer(),
+      { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) },
+      [PAYMENT_IDENTIFIER],
+      true,
+    ],
+    [
+      "payment-identifier declared (required): an id",
+      buildOffer(),
+      { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(true) },
+      [PAYMENT_IDENTIFIER],
+      true,
+    ],
     ["no extensions: no id", buildOffer(), undefined, [], false],
     ["other extensions only: echoed, no id", buildOffer(), { bazaar: { info: { note: "kept" } } }, ["bazaar"], false],
-    ["sponsored approvals are never echoed; the rest is", buildOffer(), { ...SPONSORED, bazaar: {}, [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) }, ["bazaar", PAYMENT_IDENTIFIER], true],
-    ["Permit2 with sponsored approvals: signed without them, with an id", permit2, { ...SPONSORED, [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) }, [PAYMENT_IDENTIFIER], true],
+    [
+      "sponsored approvals are never echoed; the rest is",
+      buildOffer(),
+      { ...SPONSORED, bazaar: {}, [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) },
+      ["bazaar", PAYMENT_IDENTIFIER],
+      true,
+    ],
+    [
+      "Permit2 with sponsored approvals: signed without them, with an id",
+      permit2,
+      { ...SPONSORED, [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) },
+      [PAYMENT_IDENTIFIER],
+      true,
+    ],
   ];
   for (const [name, offer, extensions, echoed, withId] of cases) {
     test(name, async () => {
@@ -85,14 +114,14 @@ describe("Signer.presign then sign", () => {
     });
   }
 
-  test(
-    "terms signed ahead under another challenge context (no payment-identifier then) are not reused for one declaring it",
-    async () => {
-      const signer = new Signer(account, "base-sepolia");
-      await signedAhead(signer, buildOffer(), { resource });
-      const signature = await signer.sign(buildOffer(), { resource: { url: "https://api.example/v2/other" }, extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) } });
-      assert.ok(signature.paymentId, "a fresh id for a server that declares the extension");
-      assert.deepEqual(decoded(signature).resource, { url: "https://api.example/v2/other" });
-    },
-  );
+  test("terms signed ahead under another challenge context (no payment-identifier then) are not reused for one declaring it", async () => {
+    const signer = new Signer(account, "base-sepolia");
+    await signedAhead(signer, buildOffer(), { resource });
+    const signature = await signer.sign(buildOffer(), {
+      resource: { url: "https://api.example/v2/other" },
+      extensions: { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) },
+    });
+    assert.ok(signature.paymentId, "a fresh id for a server that declares the extension");
+    assert.deepEqual(decoded(signature).resource, { url: "https://api.example/v2/other" });
+  });
 });

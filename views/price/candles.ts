@@ -39,7 +39,12 @@ export function tokensFrom(structured: Json): TokenSeries[] {
     if (![candle.time, candle.open, candle.high, candle.low, candle.close].every(Number.isFinite)) continue;
     if (!Number.isFinite(candle.volume)) candle.volume = 0;
     const id = String(row.TOKEN_ID ?? row.TOKEN_SYMBOL ?? "?");
-    const series = byToken.get(id) ?? { id, name: String(row.TOKEN_NAME ?? row.TOKEN_SYMBOL ?? `Token ${id}`), symbol: String(row.TOKEN_SYMBOL ?? ""), candles: [] };
+    const series = byToken.get(id) ?? {
+      id,
+      name: String(row.TOKEN_NAME ?? row.TOKEN_SYMBOL ?? `Token ${id}`),
+      symbol: String(row.TOKEN_SYMBOL ?? ""),
+      candles: [],
+    };
     series.candles.push(candle);
     byToken.set(id, series);
   }

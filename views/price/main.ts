@@ -1,5 +1,14 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CandlestickSeries, ColorType, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type MouseEventParams, type UTCTimestamp } from "lightweight-charts";
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  HistogramSeries,
+  type IChartApi,
+  type ISeriesApi,
+  type MouseEventParams,
+  type UTCTimestamp,
+} from "lightweight-charts";
 import { connectView, el, isDark, type Json, showContent, showMessage, structuredOf } from "../shared/app.js";
 import "../shared/view.css";
 import { type Candle, oldestFirstUnique, type TokenSeries, tokensFrom } from "./candles.js";
@@ -24,7 +33,9 @@ function show(result: CallToolResult): void {
   if (typeof structured === "string") return showMessage(structured);
   tokens = tokensFrom(structured);
   if (tokens.length === 0) {
-    return showMessage(typeof structured.note === "string" ? `No candles to draw. ${structured.note}` : "No candles to draw: the result has no rows with a time and prices.");
+    return showMessage(
+      typeof structured.note === "string" ? `No candles to draw. ${structured.note}` : "No candles to draw: the result has no rows with a time and prices.",
+    );
   }
   // The tool to ask for earlier rows: the one whose result this is (its endpoint path, e.g. /daily-ohlcv).
   tool = typeof structured.endpoint === "string" ? `get_${structured.endpoint.slice(1).replaceAll("-", "_")}` : "";
@@ -66,14 +77,20 @@ function makeChart(container: HTMLElement) {
   const volume = api.addSeries(HistogramSeries, { priceScaleId: "volume", priceFormat: { type: "volume" }, lastValueVisible: false, priceLineVisible: false });
   api.priceScale("volume").applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
   candles.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.25 } });
-  api.subscribeCrosshairMove((param: MouseEventParams) => legend(param.time === undefined ? shown?.candles.at(-1) : shown?.candles.find((c) => c.time === param.time)));
+  api.subscribeCrosshairMove((param: MouseEventParams) =>
+    legend(param.time === undefined ? shown?.candles.at(-1) : shown?.candles.find((c) => c.time === param.time)),
+  );
   // What is on screen after a scroll or zoom, for the summary line.
   api.timeScale().subscribeVisibleTimeRangeChange(summarize);
   return { api, candles, volume };
 }
 
 const price = (value: number) => value.toLocaleString("en-US", { maximumSignificantDigits: 6 });
-const when = (time: number) => new Date(time * 1000).toISOString().slice(0, tool === "get_hourly_ohlcv" ? 16 : 10).replace("T", " ");
+const when = (time: number) =>
+  new Date(time * 1000)
+    .toISOString()
+    .slice(0, tool === "get_hourly_ohlcv" ? 16 : 10)
+    .replace("T", " ");
 
 /** The crosshair's candle, or the latest one when the pointer is away. */
 function legend(candle: Candle | undefined): void {
@@ -96,7 +113,10 @@ function summarize(): void {
   const summary = document.getElementById("summary")!;
   const first = drawn[0]?.time as number | undefined;
   const last = drawn.at(-1)?.time as number | undefined;
-  summary.textContent = first === undefined || last === undefined ? "" : `${drawn.length} ${tool === "get_hourly_ohlcv" ? "hourly" : "daily"} candles, ${when(first)} to ${when(last)}`;
+  summary.textContent =
+    first === undefined || last === undefined
+      ? ""
+      : `${drawn.length} ${tool === "get_hourly_ohlcv" ? "hourly" : "daily"} candles, ${when(first)} to ${when(last)}`;
   summary.dataset.candles = String(drawn.length);
   if (range) Object.assign(summary.dataset, { visibleFrom: String(range.from), visibleTo: String(range.to) });
 }

@@ -54,7 +54,10 @@ export function showContent(): void {
 
 /** The result's structured data, or a sentence saying why there is none. */
 export function structuredOf(result: CallToolResult): Json | string {
-  const text = result.content?.map((item) => (item.type === "text" ? item.text : "")).join(" ").trim();
+  const text = result.content
+    ?.map((item) => (item.type === "text" ? item.text : ""))
+    .join(" ")
+    .trim();
   if (result.isError) return text || "The tool call failed.";
   const data = result.structuredContent;
   if (!data || typeof data !== "object" || Array.isArray(data)) return "The tool result has no structured data to show.";
@@ -71,4 +74,5 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string 
   return element;
 }
 
-export const isDark = () => document.documentElement.dataset.theme === "dark" || (!document.documentElement.dataset.theme && matchMedia("(prefers-color-scheme: dark)").matches);
+export const isDark = () =>
+  document.documentElement.dataset.theme === "dark" || (!document.documentElement.dataset.theme && matchMedia("(prefers-color-scheme: dark)").matches);

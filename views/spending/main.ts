@@ -35,7 +35,8 @@ if (embedded?.textContent) {
   function take(structured: Json): string | undefined {
     if (Array.isArray(structured.recent) && isRecord(structured.budgets)) state.spending = structured as Dashboard["spending"];
     else if (typeof structured.address === "string") state.wallet = structured as Dashboard["wallet"];
-    else if (structured.mode === "api-key") return "API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call, so there is no spending to show.";
+    else if (structured.mode === "api-key")
+      return "API-key mode: calls are billed to the Token Metrics plan; no wallet pays per call, so there is no spending to show.";
     else if (structured.mode === "unconfigured") return "No wallet configured: set TOKEN_METRICS_PRIVATE_KEY to pay per call with x402.";
     else return "This result is not a spending summary or a wallet status, so there is nothing to show.";
     return undefined;

@@ -46,11 +46,13 @@ function table(headings: string[], rows: Array<Array<string | Node>>, numeric: n
   const body = el("tbody");
   for (const row of rows) {
     const tr = el("tr");
-    tr.append(...row.map((cell, i) => {
-      const td = el("td", null, numeric.includes(i) ? { class: "num" } : {});
-      td.append(cell);
-      return td;
-    }));
+    tr.append(
+      ...row.map((cell, i) => {
+        const td = el("td", null, numeric.includes(i) ? { class: "num" } : {});
+        td.append(cell);
+        return td;
+      }),
+    );
     body.append(tr);
   }
   t.append(body);
@@ -61,7 +63,13 @@ function card(title: string, figure: string, sub: string, fraction?: number, att
   const box = el("div", null, { class: "card", ...attributes });
   box.append(el("div", title, { class: "sub" }), el("div", figure, { class: "figure" }), el("div", sub, { class: "sub" }));
   if (fraction !== undefined) {
-    const bar = el("div", null, { class: fraction < 0.1 ? "bar low" : "bar", role: "meter", "aria-valuenow": String(Math.round(fraction * 100)), "aria-valuemin": "0", "aria-valuemax": "100" });
+    const bar = el("div", null, {
+      class: fraction < 0.1 ? "bar low" : "bar",
+      role: "meter",
+      "aria-valuenow": String(Math.round(fraction * 100)),
+      "aria-valuemin": "0",
+      "aria-valuemax": "100",
+    });
     bar.append(el("span", null, { style: `width:${Math.max(0, Math.min(1, fraction)) * 100}%` }));
     box.append(bar);
   }
@@ -77,7 +85,12 @@ function budgetCards(budgets: Budgets): HTMLElement[] {
     for (const [asset, figures] of Object.entries(budget)) {
       if (!isRecord(figures) || typeof figures.left !== "string" || typeof figures.limit !== "string") continue;
       const fraction = Number(figures.limit) > 0 ? Number(figures.left) / Number(figures.limit) : 0;
-      cards.push(card(label, `${figures.left} ${asset} left`, `used ${figures.used} of ${figures.limit} ${asset}`, fraction, { "data-budget": kind, "data-asset": asset }));
+      cards.push(
+        card(label, `${figures.left} ${asset} left`, `used ${figures.used} of ${figures.limit} ${asset}`, fraction, {
+          "data-budget": kind,
+          "data-asset": asset,
+        }),
+      );
     }
   };
   add("session", "Session budget", budgets.session);
@@ -91,7 +104,9 @@ function budgetCards(budgets: Budgets): HTMLElement[] {
 
 /** Recent payments per hour, first asset only (amounts of different assets do not add up). */
 function overTime(recent: NonNullable<Dashboard["spending"]>["recent"]): HTMLElement | undefined {
-  const parsed = recent.filter((p) => p.status !== "released").map((p) => ({ hour: Math.floor(Date.parse(p.at) / 3_600_000) * 3600, amount: Number(p.amount.split(" ")[0]), asset: p.amount.split(" ")[1] ?? "" }));
+  const parsed = recent
+    .filter((p) => p.status !== "released")
+    .map((p) => ({ hour: Math.floor(Date.parse(p.at) / 3_600_000) * 3600, amount: Number(p.amount.split(" ")[0]), asset: p.amount.split(" ")[1] ?? "" }));
   const asset = parsed[0]?.asset;
   const perHour = new Map<number, number>();
   for (const p of parsed) if (p.asset === asset && Number.isFinite(p.hour)) perHour.set(p.hour, (perHour.get(p.hour) ?? 0) + p.amount);
@@ -118,10 +133,20 @@ export function render(root: HTMLElement, { spending, wallet }: Dashboard): void
   const paused = spending?.paused ?? wallet?.paused;
   const header = el("header");
   header.append(el("h1", "Token Metrics spending"));
-  if (paused) header.append(el("span", paused.paused ? `Payments paused: ${paused.reason ?? ""}` : "Payments allowed", { class: `badge ${paused.paused ? "paused" : "running"}`, id: "pause" }));
-  if (wallet) header.append(el("span", `${wallet.network} · ${short(wallet.address)}${wallet.client ? ` · client ${wallet.client}` : ""}`, { class: "muted", title: wallet.address }));
+  if (paused)
+    header.append(
+      el("span", paused.paused ? `Payments paused: ${paused.reason ?? ""}` : "Payments allowed", {
+        class: `badge ${paused.paused ? "paused" : "running"}`,
+        id: "pause",
+      }),
+    );
+  if (wallet)
+    header.append(
+      el("span", `${wallet.network} · ${short(wallet.address)}${wallet.client ? ` · client ${wallet.client}` : ""}`, { class: "muted", title: wallet.address }),
+    );
   const parts: Node[] = [header];
-  if (paused?.paused && paused.since) parts.push(el("p", `Paused since ${paused.since}. Run token-metrics-x402-mcp resume to allow payments again.`, { class: "down" }));
+  if (paused?.paused && paused.since)
+    parts.push(el("p", `Paused since ${paused.since}. Run token-metrics-x402-mcp resume to allow payments again.`, { class: "down" }));
   if (spending?.ledgerWarning) parts.push(el("p", spending.ledgerWarning, { class: "pending" }));
 
   if (wallet) {
@@ -140,7 +165,11 @@ export function render(root: HTMLElement, { spending, wallet }: Dashboard): void
         "Per asset",
         assets.length === 0
           ? el("p", "Nothing paid yet.", { class: "muted" })
-          : table(["Asset", "Settled", "In flight"], assets.map((a) => [a, spending.totals.settled[a] ?? "0", spending.totals.inFlight[a] ?? "0"]), [1, 2]),
+          : table(
+              ["Asset", "Settled", "In flight"],
+              assets.map((a) => [a, spending.totals.settled[a] ?? "0", spending.totals.inFlight[a] ?? "0"]),
+              [1, 2],
+            ),
       ),
     );
     const endpoints = Object.entries(spending.byEndpoint).sort(([, a], [, b]) => b.calls - a.calls);
@@ -150,7 +179,13 @@ export function render(root: HTMLElement, { spending, wallet }: Dashboard): void
           "Per endpoint",
           table(
             ["Endpoint", "Calls", "Amount"],
-            endpoints.map(([endpoint, { calls, ...amounts }]) => [endpoint, String(calls), Object.entries(amounts).map(([asset, amount]) => `${amount} ${asset}`).join(", ")]),
+            endpoints.map(([endpoint, { calls, ...amounts }]) => [
+              endpoint,
+              String(calls),
+              Object.entries(amounts)
+                .map(([asset, amount]) => `${amount} ${asset}`)
+                .join(", "),
+            ]),
             [1, 2],
           ),
         ),
@@ -164,7 +199,11 @@ export function render(root: HTMLElement, { spending, wallet }: Dashboard): void
         "In flight",
         inFlight.length === 0
           ? el("p", "No payment in flight.", { class: "muted", id: "in-flight" })
-          : table(["Signed", "Endpoint", "Amount", "Note"], inFlight.map((p) => [p.at.replace("T", " ").slice(0, 19), p.endpoint, p.amount, p.note ?? ""]), [2]),
+          : table(
+              ["Signed", "Endpoint", "Amount", "Note"],
+              inFlight.map((p) => [p.at.replace("T", " ").slice(0, 19), p.endpoint, p.amount, p.note ?? ""]),
+              [2],
+            ),
       ),
     );
     parts.push(
