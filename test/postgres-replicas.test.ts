@@ -170,6 +170,7 @@ describe("replicas sharing a PostgreSQL ledger", { timeout: 180_000 }, () => {
       failed.every((result) => result.isError),
       "no payment without the ledger",
     );
+    for (const result of failed) assert.match(textOf(result), /^Payment not made: the PostgreSQL payment ledger .* Nothing was sent, so nothing was paid\.$/s);
     assert.equal(await payerUsdc(), down, "nothing moved while the database was down");
     for (const replica of three) {
       assert.match(replica.stderr(), /the PostgreSQL payment ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/ledger_\S+ could not [a-z ]+: /);

@@ -409,10 +409,11 @@ describe("sandbox Token Metrics API", () => {
           hasApiKey: true,
           hasX402Header: false,
           hasPaymentHeader: false,
+          payment: undefined,
           paymentToken: undefined,
           status: 200,
         },
-        { method: "GET", path: "/v2/tokens", query: {}, hasApiKey: false, hasX402Header: true, hasPaymentHeader: true, paymentToken: "tmai", status: 402 },
+        { method: "GET", path: "/v2/tokens", query: {}, hasApiKey: false, hasX402Header: true, hasPaymentHeader: true, payment: "e30=", paymentToken: "tmai", status: 402 },
       ]);
       assert.ok(!JSON.stringify(api.requests).includes(KEY));
     });

@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import { ToolFailure, errorText } from "../errors.js";
+import { log } from "../log.js";
 import type { Asset, AssetSymbol } from "../assets.js";
 import type { CircuitBreaker } from "./breaker.js";
 import { budgetRefusal, type BudgetLimits } from "./budget.js";
@@ -116,6 +117,7 @@ async function beforeSending<T>(work: () => Promise<T>): Promise<T | AttemptResu
     return await work();
   } catch (error) {
     if (error instanceof ToolFailure) throw error;
+    log.error(`payment not made: ${errorText(error)}`);
     return { kind: "refused", failure: new ToolFailure(`Payment not made: ${errorText(error)}. Nothing was sent, so nothing was paid.`) };
   }
 }
