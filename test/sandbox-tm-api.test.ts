@@ -413,7 +413,17 @@ describe("sandbox Token Metrics API", () => {
           paymentToken: undefined,
           status: 200,
         },
-        { method: "GET", path: "/v2/tokens", query: {}, hasApiKey: false, hasX402Header: true, hasPaymentHeader: true, payment: "e30=", paymentToken: "tmai", status: 402 },
+        {
+          method: "GET",
+          path: "/v2/tokens",
+          query: {},
+          hasApiKey: false,
+          hasX402Header: true,
+          hasPaymentHeader: true,
+          payment: "e30=",
+          paymentToken: "tmai",
+          status: 402,
+        },
       ]);
       assert.ok(!JSON.stringify(api.requests).includes(KEY));
     });
