@@ -25,6 +25,7 @@ import { sandboxEnv, startSandbox } from "../sandbox/index.js";
 import { createServer, createServices, type Services } from "../src/server.js";
 import { exampleArgs } from "../src/catalog/index.js";
 import { startInstantServer } from "./bench/instant-server.js";
+import { benchPostgresLedger } from "./bench/postgres.js";
 import { startSandboxProcess } from "./bench/sandbox-process.js";
 
 const SHORT = process.argv.includes("--short");
@@ -239,6 +240,10 @@ try {
     (f) => f.burst.plain / f.burst.ours >= 1.1 && f.burst.oursSettled === BigInt(CONCURRENT),
     ">= 1.1",
   );
+
+  // 8 (printed here, before the slow cold starts): the PostgreSQL store next to the file store.
+  say("8. the ledger store, paid calls at a known price on the sandbox:");
+  await benchPostgresLedger({ calls: N, concurrent: CONCURRENT, say: (line) => say(`   ${line}`) });
 
   // 6: cold start to tools/list, against a bare SDK server.
   const builtServer = fileURLToPath(new URL("../dist/index.js", import.meta.url));
