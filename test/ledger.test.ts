@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { appendFile, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { dailyWindowStart, type PaymentBook } from "../src/payer/book.js";
 import { pause } from "../src/payer/pause.js";
 import type { NewLedgerEntry } from "../src/payer/entry.js";
@@ -78,7 +81,7 @@ describe("the payment ledger", () => {
     assert.equal((await fresh.refresh()).committed("USDC", { since: new Date(0) }), 85_000n);
   });
 
-  test("a settled payment carried into a replaced file stays settled, and a lock is taken on the new file", async () => {
+  test("a settled payment carried into a replaced file stays settled, and reservations go on in the new file", async () => {
     const path = await ledgerFile();
     const ledger = new FileLedger(path);
     await ledger.append(signed("0x01"));
@@ -98,6 +101,12 @@ describe("the payment ledger", () => {
     await ledger.append(signed("0x02"));
     assert.equal((await ledger.refresh()).committed("USDC", { session: ledger.session }), 34_000n);
     assert.equal(ledger.unreadableLines, 1);
+    // Right before a reservation: the reservation is a line of its own, counted by every reader.
+    await appendFile(path, '{"ts":"2026-01-01T00:00:00.000Z","event":"sig');
+    assert.equal(await ledger.reserve({ ...signed("0x03"), event: "signed" }, () => undefined), undefined);
+    const reader = new FileLedger(path);
+    assert.equal((await reader.refresh()).committed("USDC", { since: new Date(0) }), 51_000n);
+    assert.equal(reader.unreadableLines, 2);
   });
 
   test("the daily window is a rolling 24 hours, never reset at midnight", async () => {
@@ -111,7 +120,7 @@ describe("the payment ledger", () => {
     assert.equal(book.committed("USDC", { since: dailyWindowStart(new Date("2026-03-03T00:06:00.000Z")) }), 0n, "more than 24 h 15 min later");
   });
 
-  test("two ledgers naming one file differently share its lock and its lines: reservations never pass a limit together", async () => {
+  test("two ledgers naming one file differently share its lines: reservations never pass a limit together", async () => {
     const path = await ledgerFile();
     const a = new FileLedger(path);
     const b = new FileLedger(join(path, "..", ".", "ledger.jsonl"));
@@ -125,6 +134,22 @@ describe("the payment ledger", () => {
     assert.equal(refusals.filter((refusal) => refusal === undefined).length, 2, "3 payments of 17 000 fit under 51 000: one was there, two more are reserved");
     assert.equal(total(await b.refresh()), 51_000n);
     assert.equal((await readLedger(path)).filter((entry) => entry.event === "signed").length, 3);
+  });
+
+  test("four processes racing for a budget's last room on one file: exactly the budget is reserved, as the file's order decides", async () => {
+    const path = await ledgerFile();
+    const tsx = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
+    const script = fileURLToPath(new URL("./helpers/reserve-many.ts", import.meta.url));
+    const at = String(Date.now() + 3_000); // every process starts reserving at this moment
+    const run = () => promisify(execFile)(process.execPath, [tsx, script, path, "40", String(10 * 17_000), at]);
+    const counts = (await Promise.all([run(), run(), run(), run()])).map(({ stdout }) => Number(stdout));
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      10,
+      `reserved per process: ${counts.join(", ")}`,
+    );
+    const book = await new FileLedger(path).refresh();
+    assert.equal(book.committed("USDC", { since: new Date(0) }), 170_000n, "the file counts exactly the budget: every other line is withdrawn");
   });
 
   test("a pause set by another process refuses the reservation itself", async () => {

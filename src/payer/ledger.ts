@@ -8,24 +8,17 @@ import {
   mkdirSync,
   openSync,
   readSync,
-  realpathSync,
   statSync,
   writeSync,
   type Stats,
 } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, resolve } from "node:path";
-import lockfile from "proper-lockfile";
 import { log } from "../log.js";
 import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./book.js";
 import type { LedgerEntry, NewLedgerEntry } from "./entry.js";
 import { pause, pausedReason, readPause, resume, type PauseState } from "./pause.js";
 import { LedgerObservers, type LedgerObserver, type LedgerStore } from "./store.js";
 
-/** How long another process may hold the ledger lock before it is considered dead (ms). */
-const LOCK_STALE_MS = 10_000;
-/** How long to wait for the lock before giving up (ms); holders keep it for about a millisecond. */
-const LOCK_WAIT_MS = 10_000;
 const NEWLINE = 0x0a;
 /** How much of the file's start is remembered to notice it being rewritten in place. */
 const HEAD_BYTES = 256;
@@ -36,33 +29,37 @@ const HEAD_BYTES = 256;
  * lines never interleave; each write starts on a line boundary (a torn tail left by a crash
  * becomes a line of its own, reported as unreadable, and never swallows the next one); the
  * "signed" line (a payment that may settle) is flushed to disk before its signature leaves.
- * `reserve` takes a lock file (proper-lockfile) so that "read the state, check the budget,
- * reserve" is atomic across processes. Never holds secrets: entries carry addresses and amounts.
+ * Never holds secrets: entries carry addresses and amounts.
+ *
+ * Reservations need no lock. The file's own order, which O_APPEND makes one order for every
+ * process, decides: a reservation writes its "signed" line, then judges it against exactly the
+ * lines before it (whoever wrote them), and withdraws it with a "released" line when they leave no
+ * room. Two processes racing for the last room both see the earlier line, so the later one
+ * withdraws; a line that is itself withdrawn later only ever makes a judgement stricter. (A lock
+ * file cost two directory writes per payment, each waiting on the file system's journal.)
  *
  * What counts as spent never goes down because of the file: if it is deleted, replaced or
  * truncated while we run, the payments we know are written into whatever is there now.
  *
  * File access is synchronous on purpose: each step takes microseconds, while a trip through
  * libuv's thread pool costs far more on the paid-call path (measured by `npm run bench`). The one
- * exception is the flush of a reservation, which waits on the disk: it runs after the lock is
- * released and is shared (group commit). Every process already sees the line (the page cache is
- * shared), and calls reserving at the same time wait for one fdatasync together, not one each.
+ * exception is the flush of a reservation, which waits on the disk and is shared (group commit):
+ * every process already sees the line (the page cache is shared), and calls reserving at the same
+ * time wait for one fdatasync together, not one each.
  */
 export class FileLedger implements LedgerStore {
   readonly session = randomUUID();
-  /** The file's absolute path, so every process locks the same lock file. */
+  /** The file's absolute path. */
   readonly location: string;
   private paymentBook = new PaymentBook();
   private owner?: Owner;
   /** Bytes of the file already folded into the book. */
   private offset = 0;
-  /** Read and append handle of the file as we last knew it, and that file's real path. */
+  /** Read and append handle of the file as we last knew it. */
   private fd?: number;
-  private realPath?: string;
   /** The file's first bytes as we read them: rewritten in place (same inode), they differ. */
   private head: Buffer = Buffer.alloc(0);
   private unreadable = 0;
-  private mutex: Promise<unknown> = Promise.resolve();
   /** The fdatasync running now, and the one queued behind it for lines written meanwhile. */
   private flushing?: Promise<void>;
   private queuedFlush?: Promise<void>;
@@ -108,20 +105,27 @@ export class FileLedger implements LedgerStore {
     return this.readNewLines();
   }
 
+  /** Synchronous up to the flush, so no other call of this process comes between its steps. */
   async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
     const line = this.stamp(entry);
-    const refusal = await this.exclusive(async () => {
-      // Read under the lock too: a pause set by another process stops this very payment.
-      const pause = readPause(this.location);
-      const refused = pause.paused ? pausedReason(pause) : check(this.readNewLines());
-      if (refused === undefined) this.write([line], false);
-      return refused;
-    });
-    if (refusal === undefined) {
-      await this.flush();
-      this.observers.notify(line);
+    const pause = readPause(this.location);
+    // A call that cannot fit now writes nothing.
+    const refused = pause.paused ? pausedReason(pause) : check(this.readNewLines());
+    if (refused !== undefined) return refused;
+    // Take a place in the file's order, then judge the line against everything before it.
+    this.write([line], false, false);
+    const inOrder = this.readUntil(line);
+    const late = check(this.paymentBook);
+    this.paymentBook.apply(line); // ours counts from here (reading it back later changes nothing)
+    if (!inOrder) this.write([line], false); // the file was replaced between our write and its reading
+    if (late !== undefined) {
+      // A reservation of another process came first and took the room: ours never leaves.
+      this.write([{ ...line, ts: new Date().toISOString(), event: "released", reason: `not reserved: ${late}`, proof: "never sent" }], false);
+      return late;
     }
-    return refusal;
+    await this.flush();
+    this.observers.notify(line);
+    return undefined;
   }
 
   async pauseState(): Promise<PauseState> {
@@ -155,34 +159,38 @@ export class FileLedger implements LedgerStore {
   /** Folds the lines appended since the last read (by any process) into the book. */
   private readNewLines(): PaymentBook {
     const fd = this.current();
-    const { size } = fstatSync(fd);
-    const text = readRange(fd, this.offset, size);
+    const text = readRange(fd, this.offset, fstatSync(fd).size);
     // Stop at the last complete line; a line being written now is read next time.
-    const end = text.lastIndexOf(NEWLINE) + 1;
-    this.fold(this.paymentBook, text.subarray(0, end), this.offset);
-    this.offset += end;
-    if (this.head.length < HEAD_BYTES) this.head = readRange(fd, 0, Math.min(this.offset, HEAD_BYTES));
+    this.foldNew(fd, text.subarray(0, text.lastIndexOf(NEWLINE) + 1));
     return this.paymentBook;
   }
 
-  /** Runs `work` while holding the ledger lock: one holder per machine, then per process. */
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.mutex.then(async () => {
-      // The bulk of a large file is read before the lock, so the lock is held for the new lines only.
-      this.readNewLines();
-      const release = await this.lock();
-      try {
-        return await work();
-      } finally {
-        release();
-      }
-    });
-    this.mutex = run.catch(() => undefined);
-    return run;
+  /**
+   * Folds the lines written before `line` (by any process) into the book and stops there, so the
+   * book is what that line must be judged against. False when the line is not in the file (it was
+   * replaced meanwhile): then every line there is folded.
+   */
+  private readUntil(line: LedgerEntry): boolean {
+    const fd = this.current();
+    const text = readRange(fd, this.offset, fstatSync(fd).size);
+    // Our line starts on a line boundary (see write), so what comes before it is whole lines.
+    const at = text.indexOf(`${JSON.stringify(line)}\n`);
+    if (at < 0) return (this.readNewLines(), false);
+    this.foldNew(fd, text.subarray(0, at));
+    return true;
   }
 
-  /** Writes whole lines in one write, starting on a line boundary; flushed to disk when `durable`. */
-  private write(entries: readonly LedgerEntry[], durable: boolean): void {
+  private foldNew(fd: number, lines: Buffer): void {
+    this.fold(this.paymentBook, lines, this.offset);
+    this.offset += lines.length;
+    if (this.head.length < HEAD_BYTES) this.head = readRange(fd, 0, Math.min(this.offset, HEAD_BYTES));
+  }
+
+  /**
+   * Writes whole lines in one write, starting on a line boundary; flushed to disk when `durable`;
+   * counted in the book at once unless `count` is false (a reservation is judged first).
+   */
+  private write(entries: readonly LedgerEntry[], durable: boolean, count = true): void {
     const fd = this.current();
     const before = fstatSync(fd).size;
     const torn = before > 0 && readRange(fd, before - 1, before)[0] !== NEWLINE;
@@ -196,7 +204,7 @@ export class FileLedger implements LedgerStore {
     }
     if (durable) fdatasyncSync(fd);
     // Our own lines count at once (folding is idempotent, so reading them back later changes nothing).
-    for (const entry of entries) this.paymentBook.apply(entry);
+    if (count) for (const entry of entries) this.paymentBook.apply(entry);
   }
 
   /**
@@ -242,9 +250,6 @@ export class FileLedger implements LedgerStore {
   private open(): number {
     mkdirSync(dirname(this.location), { recursive: true });
     this.fd = openSync(this.location, "a+", 0o600);
-    // The lock is taken on the real path, so processes naming the file through a symlink share it;
-    // resolved once per file opened rather than on every lock.
-    this.realPath = realpathSync(this.location);
     return this.fd;
   }
 
@@ -299,21 +304,6 @@ export class FileLedger implements LedgerStore {
         continue;
       }
       yield entry;
-    }
-  }
-
-  private async lock(): Promise<() => void> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
-      this.current(); // the file must exist for its real path to be locked, and it must be today's file
-      try {
-        return lockfile.lockSync(this.realPath!, { realpath: false, stale: LOCK_STALE_MS });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") continue; // deleted between the check and the lock: adopt it and retry
-        if (code !== "ELOCKED" || Date.now() > deadline) throw error;
-        await sleep(wait);
-      }
     }
   }
 }
