@@ -31,10 +31,11 @@ for (const view of VIEWS) {
   const style = output(".css").replaceAll("</style", "<\\/style");
   const template = await readFile(new URL("index.html", dir), "utf8");
   // Function replacers: the bundle contains "$&"-like sequences a string replacement would expand.
-  const html = template
-    .replace("<style>/* styles */</style>", () => `<style>${style}</style>`)
-    .replace("<script>/* script */</script>", () => `<script>${script}</script>`);
-  if (html === template) throw new Error(`views/${view}/index.html lacks the style or script placeholder`);
+  // The placeholders as the formatter lays them out, on one line or three.
+  const placeholders = { style: /<style>\s*\/\* styles \*\/\s*<\/style>/, script: /<script>\s*\/\* script \*\/\s*<\/script>/ };
+  if (!placeholders.style.test(template) || !placeholders.script.test(template))
+    throw new Error(`views/${view}/index.html lacks the style or script placeholder`);
+  const html = template.replace(placeholders.style, () => `<style>${style}</style>`).replace(placeholders.script, () => `<script>${script}</script>`);
   await writeFile(new URL(`${view}.html`, out), html);
   process.stderr.write(`views: dist/views/${view}.html (${Math.round(html.length / 1024)} KB)\n`);
 }

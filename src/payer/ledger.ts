@@ -1,17 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  closeSync,
-  fdatasync,
-  fdatasyncSync,
-  fstatSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  statSync,
-  writeSync,
-  type Stats,
-} from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { log } from "../log.js";
 import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./book.js";
