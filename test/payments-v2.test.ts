@@ -12,7 +12,7 @@ import type { Address, Hash } from "viem";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
 import { extractPaymentIdentifier } from "@x402/extensions/payment-identifier";
 import { sandboxEnv } from "../sandbox/index.js";
-import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
+import { json, offer, startHostileServer, toV2, v2Challenge } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, textOf } from "./helpers/mcp.js";
 import { useSandbox } from "./helpers/sandbox.js";
@@ -132,19 +132,8 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
     });
     after(() => hostile.stop());
 
-    const v2 = (accepts: object[]) => ({
-      "PAYMENT-REQUIRED": Buffer.from(JSON.stringify({ x402Version: 2, error: "pay", resource: { url: "x" }, accepts })).toString("base64"),
-    });
-    const v2Offer = (overrides: Record<string, unknown> = {}) => {
-      const {
-        maxAmountRequired: _v1Amount,
-        resource: _resource,
-        description: _description,
-        mimeType: _mime,
-        ...rest
-      } = offer({ network: "eip155:84532", ...overrides });
-      return { amount: "17000", ...rest };
-    };
+    const v2 = v2Challenge;
+    const v2Offer = (overrides: Record<string, unknown> = {}) => toV2(offer(overrides));
     const cases: Array<[string, Record<string, string>, RegExp]> = [
       ["a malformed header", { "PAYMENT-REQUIRED": "%%% not base64 %%%" }, /PAYMENT-REQUIRED header is not a base64 JSON x402 challenge/],
       // Node's HTTP client itself refuses headers over 16 KB, before the payer sees them.

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Address, Hash } from "viem";
+import { settlementHeader } from "./chain.js";
 
 export type Behaviour = (req: IncomingMessage, res: ServerResponse, paid: boolean) => void;
 
@@ -39,7 +41,7 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
 }
 
 /** A well-formed v1 offer, to be bent by each hostile case. */
-export function offer(overrides: Record<string, unknown> = {}) {
+export function offer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     scheme: "exact",
     network: "base-sepolia",
@@ -52,5 +54,32 @@ export function offer(overrides: Record<string, unknown> = {}) {
     asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
     extra: { name: "USDC", version: "2" },
     ...overrides,
+  };
+}
+
+/** The v2 form of an offer built by `offer()`: a CAIP-2 network, `amount`, no v1-only fields. */
+export function toV2(built: Record<string, unknown>) {
+  const { maxAmountRequired, resource: _resource, description: _description, mimeType: _mime, network, ...rest } = built;
+  return { amount: maxAmountRequired, ...rest, network: network === "base-sepolia" ? "eip155:84532" : network };
+}
+
+/** A v2 402's headers: the challenge in PAYMENT-REQUIRED, as base64 JSON. */
+export function v2Challenge(accepts: object[]): Record<string, string> {
+  const challenge = { x402Version: 2, error: "PAYMENT-SIGNATURE header is required", resource: { url: "http://127.0.0.1/v2/trading-signals" }, accepts };
+  return { "PAYMENT-REQUIRED": Buffer.from(JSON.stringify(challenge)).toString("base64") };
+}
+
+/**
+ * How a hostile server speaks one x402 version, so a suite's cases run against both: its 402 (with
+ * offers built by `offer()`), the payment header it reads, and the settlement header it answers with.
+ */
+export function speaking(version: "v1" | "v2") {
+  return {
+    ask: (res: ServerResponse, ...offers: Array<Record<string, unknown>>) =>
+      version === "v1"
+        ? json(res, 402, { x402Version: 1, error: "X-PAYMENT header is required", accepts: offers })
+        : json(res, 402, {}, v2Challenge(offers.map(toV2))),
+    payment: (req: IncomingMessage) => req.headers[version === "v1" ? "x-payment" : "payment-signature"] as string,
+    settled: (transaction: Hash, payer: Address) => ({ [version === "v1" ? "X-PAYMENT-RESPONSE" : "PAYMENT-RESPONSE"]: settlementHeader(transaction, payer) }),
   };
 }
