@@ -54,7 +54,7 @@ export function createMetrics(services: Services): ServerMetrics {
   });
   const duration = new Histogram({
     name: `${PREFIX}payment_duration_seconds`,
-    help: "Time from an accepted offer to the payment's outcome: signing, the budget reservation under the ledger lock, the paid request and its settlement (a cold call's first, unpaid 402 exchange comes before it).",
+    help: "Time from an accepted offer to the payment's outcome: signing, the budget reservation, the paid request and its settlement (a cold call's first, unpaid 402 exchange comes before it).",
     labelNames: ["endpoint", "outcome"],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers,

@@ -54,7 +54,8 @@ export type AttemptResult =
 
 /**
  * One paid attempt, in the order docs/architecture.md lists it: policy → approval → sign (or take
- * an authorization signed ahead) → reserve under the ledger lock → send → settle and record. At most
+ * an authorization signed ahead) → reserve (atomically for every process sharing the store) → send →
+ * settle and record. At most
  * one signature leaves per call.
  */
 export async function payAttempt(
@@ -100,7 +101,7 @@ async function prepare(
 
   await record.offered(money, knownPrice);
   const reserved = await signAndReserve(parts, call, money, offer, challenge);
-  // Refused under the ledger lock: by a budget, or by a pause set meanwhile by another process.
+  // Refused by the reservation itself: by a budget, or by a pause set meanwhile by another process.
   if ("refusal" in reserved) return refused((await parts.ledger.pauseState()).paused ? "paused" : "budget", reserved.refusal);
   const { signature, signed } = reserved;
   if (call.stopped()) return { kind: "never sent", failure: await record.neverSent(signed, money) };

@@ -80,28 +80,34 @@ export function createPayerCore(config: Config, ledger: LedgerStore, wallet: Wal
     // Which of the three ways: send a lost payment again, pay a known price, or ask and pay.
     let result: AttemptResult;
     let asked = 0;
+    /** The challenge paid (echoed in the payment), to remember with the price; none for a lost payment sent again. */
+    let paidChallenge: ChallengeContext | undefined;
     const lost = unanswered.take(requestKey);
     const known = lost ? undefined : knownPrices.get(priceKey);
     if (lost) result = await resendUnanswered(parts, call, lost);
     else if (known) {
       await context.progress?.("price known, paying without asking first");
+      paidChallenge = known.context;
       result = await payAttempt(parts, call, [known.offer], known.context, true);
     } else {
       const terms = await askPrice(exchange);
       if ("answer" in terms) return terms.answer;
       asked = terms.asked;
       await context.progress?.("payment challenge received");
+      paidChallenge = terms.context;
       result = await payAttempt(parts, call, terms.offers, terms.context, false);
-      if (result.kind === "answered" && result.response.ok) knownPrices.remember(priceKey, { offer: result.offer, context: terms.context });
     }
 
     if (result.kind === "unanswered") unanswered.remember(requestKey, result.payment);
     if (result.kind === "not accepted" || (result.kind === "answered" && !result.response.ok)) knownPrices.forget(priceKey);
     if (result.kind !== "answered") throw result.failure;
     const { response, attempts, payment } = result;
+    if (response.ok && paidChallenge) {
+      // Accepted: the price is known for the next 10 minutes, and its next authorization is signed ahead.
+      knownPrices.remember(priceKey, { offer: result.offer, context: paidChallenge });
+      parts.signer.presign(result.offer, paidChallenge);
+    }
     if (response.ok) {
-      const price = knownPrices.get(priceKey);
-      if (price) parts.signer.presign(price.offer, price.context);
       log.info(`paid ${payment.amount} ${payment.asset} for ${request.path}${known ? " (known price)" : ""}, transaction ${payment.transaction}`);
     } else if (payment.status === "settled") {
       log.warn(`paid ${payment.amount} ${payment.asset} for ${request.path}, transaction ${payment.transaction}, but the API answered HTTP ${response.status}`);
