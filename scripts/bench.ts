@@ -27,6 +27,7 @@ import { exampleArgs } from "../src/catalog/index.js";
 import { startInstantServer } from "./bench/instant-server.js";
 import { benchPostgresLedger } from "./bench/postgres.js";
 import { startSandboxProcess } from "./bench/sandbox-process.js";
+import { timingFetch } from "./bench/timing-fetch.js";
 
 const SHORT = process.argv.includes("--short");
 const N = SHORT ? 5 : 60;
@@ -62,20 +63,12 @@ const dir = await mkdtemp(join(tmpdir(), "tm-bench-"));
 let ledgers = 0;
 /** Our client and payer, as the MCP tools use them, with a fetch that counts its own time. */
 function ours(env: Record<string, string>) {
-  let inFetch = 0;
-  const timing: typeof fetch = async (input, init) => {
-    const start = performance.now();
-    try {
-      return await fetch(input, init);
-    } finally {
-      inFetch += performance.now() - start;
-    }
-  };
+  const timing = timingFetch();
   // A ledger per measured server (after the sandbox's settings, which name the sandbox's own), so each counts only its payments.
   const services = createServices(loadConfig({ TOKEN_METRICS_CACHE_TTL: "0", ...env, TOKEN_METRICS_LEDGER: join(dir, `ledger-${++ledgers}.jsonl`) }), {
-    fetch: timing,
+    fetch: timing.fetch,
   });
-  return { services, fetchTime: () => inFetch };
+  return { services, fetchTime: timing.spent };
 }
 
 /**

@@ -11,21 +11,10 @@ import { pause } from "../src/payer/pause.js";
 import type { NewLedgerEntry } from "../src/payer/entry.js";
 import { FileLedger } from "../src/payer/ledger.js";
 import { readLedger } from "./helpers/ledger.js";
+import { buildSignedEntry, PAYER } from "./unit/builders.js";
 
-const ME = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-const signed = (nonce: string, extra: Partial<NewLedgerEntry> = {}): NewLedgerEntry => ({
-  event: "signed",
-  call: nonce,
-  endpoint: "/trading-signals",
-  network: "base-sepolia",
-  payer: ME,
-  asset: "USDC",
-  assetAddress: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
-  amount: "17000",
-  nonce,
-  validBefore: String(Math.floor(Date.now() / 1000) + 60),
-  ...extra,
-});
+const ME = PAYER;
+const signed = (nonce: string, extra: Partial<NewLedgerEntry> = {}): NewLedgerEntry => ({ ...buildSignedEntry({ call: nonce, nonce }), ...extra });
 
 describe("the payment ledger", () => {
   const dirs: string[] = [];

@@ -4,17 +4,16 @@
  * approval made with the `approve-permit2` subcommand; every payment checked on chain.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Address, Hash } from "viem";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
 import { extractPaymentIdentifier } from "@x402/extensions/payment-identifier";
 import { sandboxEnv } from "../sandbox/index.js";
 import { json, offer, startHostileServer, toV2, v2Challenge } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
-import { BUILT_SERVER, connectStdio, textOf } from "./helpers/mcp.js";
+import { BUILT_SERVER, connectStdio, killDuringPayment, textOf } from "./helpers/mcp.js";
 import { useSandbox } from "./helpers/sandbox.js";
 
 const USDC_PRICE = 17_000n; // get_trading_signals: $0.017
@@ -178,21 +177,9 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
         TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC",
       };
       const seen = hostile.paymentHeaders.length;
-      const child = spawn(process.execPath, [BUILT_SERVER], {
-        env: { PATH: process.env.PATH ?? "", HOME: world.dir, ...settings },
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      child.stdin.write(
-        `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
-      );
-      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
-      child.stdin.write(
-        `${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_trading_signals", arguments: { token_id: 3375 } } })}\n`,
-      );
-      for (let i = 0; i < 400 && hostile.paymentHeaders.length === seen; i++) await sleep(25);
+      const call = { name: "get_trading_signals", arguments: { token_id: 3375 } };
+      await killDuringPayment({ HOME: world.dir, ...settings }, call, () => hostile.paymentHeaders.length > seen);
       assert.equal(hostile.paymentHeaders.length - seen, 1, "the PAYMENT-SIGNATURE was sent");
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
       assert.deepEqual(
         (await readLedger(ledger)).map((entry) => entry.event),
         ["offered", "signed"],

@@ -15,29 +15,14 @@ import { PostgresLedger } from "../src/payer/postgres-ledger.js";
 import { redact } from "../src/secret.js";
 import { BUILT_SERVER } from "./helpers/mcp.js";
 import { startPostgres, type TestPostgres } from "./helpers/postgres.js";
+import { buildSignedEntry } from "./unit/builders.js";
 
 const ME = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const OWNER = { payer: ME, network: "base-sepolia" };
 const USDC = knownAssets("base-sepolia")[0]!;
 const PRICE = 17_000n;
 const DAILY_FOR_10 = { session: {}, daily: { USDC: 10n * PRICE }, perClient: {} };
-let nonces = 0;
-const signed = (extra: Partial<Omit<NewLedgerEntry, "event">> = {}): NewLedgerEntry & { event: "signed" } => {
-  const nonce = `0x${(++nonces).toString(16).padStart(64, "0")}`;
-  return {
-    event: "signed",
-    call: nonce,
-    endpoint: "/trading-signals",
-    network: "base-sepolia",
-    payer: ME,
-    asset: "USDC",
-    assetAddress: USDC.address,
-    amount: PRICE.toString(),
-    nonce,
-    validBefore: String(Math.floor(Date.now() / 1000) + 60),
-    ...extra,
-  };
-};
+const signed = (extra: Partial<NewLedgerEntry> = {}) => buildSignedEntry({ payer: ME, assetAddress: USDC.address, amount: PRICE.toString(), ...extra });
 const run = promisify(execFile);
 const cli = (...args: string[]) => run(process.execPath, [BUILT_SERVER, ...args], { env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } });
 

@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { LedgerEntry } from "../src/payer/entry.js";
 import { EXPIRY_MARGIN_SECONDS } from "../src/payer/reconcile.js";
 import { json, offer, startHostileServer } from "./helpers/hostile-server.js";
 import { advanceChainClock } from "./helpers/chain.js";
 import { readLedger } from "./helpers/ledger.js";
-import { BUILT_SERVER, connectStdio, rawStdioSession, textOf } from "./helpers/mcp.js";
+import { connectStdio, killDuringPayment, rawStdioSession, textOf } from "./helpers/mcp.js";
 import { useSandbox } from "./helpers/sandbox.js";
 
 const PRICE = 17_000n; // get_trading_signals, 0.017 USDC
@@ -298,19 +296,8 @@ for (const x402 of ["v2", "v1"] as const)
         const ledger = newLedger();
         const settings = env(ledger, { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" });
         const seen = hostile.paymentHeaders.length;
-        const child = spawn(process.execPath, [BUILT_SERVER], {
-          env: { PATH: process.env.PATH ?? "", HOME: world.dir, ...settings },
-          stdio: ["pipe", "pipe", "pipe"],
-        });
-        child.stdin.write(
-          `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
-        );
-        child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
-        child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: signals(1) })}\n`);
-        for (let i = 0; i < 200 && hostile.paymentHeaders.length === seen; i++) await sleep(25);
+        await killDuringPayment({ HOME: world.dir, ...settings }, signals(1), () => hostile.paymentHeaders.length > seen);
         assert.equal(hostile.paymentHeaders.length - seen, 1, "the payment was sent");
-        child.kill("SIGKILL");
-        await new Promise((resolve) => child.once("exit", resolve));
 
         const text = await readFile(ledger, "utf8");
         assert.ok(text.endsWith("\n"));

@@ -18,6 +18,7 @@ import { loadConfig } from "../../src/config.js";
 import { createServices, type Services } from "../../src/server.js";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../sandbox/index.js";
 import { startPostgres } from "../../test/helpers/postgres.js";
+import { timingFetch } from "./timing-fetch.js";
 
 export interface StoreMeasures {
   /** Median of the client's own time per paid call at a known price (ms). */
@@ -132,18 +133,10 @@ type Measured = ReturnType<typeof measured>;
 
 /** The server's client and payer on a ledger, with a fetch that adds up the time spent in HTTP. */
 function measured(sandbox: Sandbox, ledger: string) {
-  let inFetch = 0;
-  const timing: typeof fetch = async (input, init) => {
-    const start = performance.now();
-    try {
-      return await fetch(input, init);
-    } finally {
-      inFetch += performance.now() - start;
-    }
-  };
+  const timing = timingFetch();
   // A budget that the bench never reaches: what is measured is the path, not a refusal.
   const env = { ...sandboxEnv(sandbox.info, "x402"), TOKEN_METRICS_CACHE_TTL: "0", TOKEN_METRICS_DAILY_BUDGET: "1000 USDC", TOKEN_METRICS_LEDGER: ledger };
-  return { services: createServices(loadConfig(env), { fetch: timing }), fetchTime: () => inFetch };
+  return { services: createServices(loadConfig(env), { fetch: timing.fetch }), fetchTime: timing.spent };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -94,4 +95,22 @@ export async function rawStdioSession(env: Record<string, string>, messages: obj
   child.stdin.end();
   await new Promise((resolve) => child.once("exit", resolve));
   return { lines: stdout.split("\n").filter((line) => line.length > 0), stderr };
+}
+
+/** The MCP handshake, as JSON-RPC messages for a raw stdio session. */
+export const HANDSHAKE = [
+  { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } },
+  { jsonrpc: "2.0", method: "notifications/initialized" },
+];
+
+/**
+ * A crash mid-payment: runs the built server, makes one tool call and kills the server with
+ * SIGKILL as soon as `paymentSent()` says its payment went out (or after 10 s).
+ */
+export async function killDuringPayment(env: Record<string, string>, call: { name: string; arguments: Record<string, unknown> }, paymentSent: () => boolean) {
+  const child = spawn(process.execPath, [BUILT_SERVER], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  for (const message of [...HANDSHAKE, { jsonrpc: "2.0", id: 2, method: "tools/call", params: call }]) child.stdin.write(`${JSON.stringify(message)}\n`);
+  for (let i = 0; i < 400 && !paymentSent(); i++) await sleep(25);
+  child.kill("SIGKILL");
+  await new Promise((resolve) => child.once("exit", resolve));
 }

@@ -6,7 +6,7 @@ import { knownAssets, type Asset, type AssetSymbol } from "../../src/assets.js";
 import type { SentPayment } from "../../src/payer/attempt.js";
 import { moneyOf, type Money, type SignedEntry } from "../../src/payer/call-record.js";
 import type { Offer } from "../../src/payer/challenge.js";
-import type { LedgerEntry } from "../../src/payer/entry.js";
+import type { LedgerEntry, NewLedgerEntry } from "../../src/payer/entry.js";
 import type { PolicyContext } from "../../src/payer/policy.js";
 import type { Signature } from "../../src/payer/signer.js";
 
@@ -51,13 +51,10 @@ export function buildPolicy(overrides: Partial<PolicyContext> = {}): PolicyConte
 }
 
 let nonces = 0;
-/** A ledger line, by default "signed" (a reservation) for the book, with a fresh nonce unless given. */
-export function buildEntry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+/** A "signed" entry (a reservation) as a writer hands it to a store, which stamps its time and process; a fresh nonce unless given. */
+export function buildSignedEntry(overrides: Partial<NewLedgerEntry> = {}): NewLedgerEntry & { event: "signed" } {
   const nonce = `0x${(++nonces).toString(16).padStart(64, "0")}`;
   return {
-    ts: new Date().toISOString(),
-    event: "signed",
-    session: "session-a",
     call: `call-${nonce}`,
     endpoint: "/trading-signals",
     network: "base-sepolia",
@@ -68,7 +65,13 @@ export function buildEntry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
     nonce,
     validBefore: String(Math.floor(Date.now() / 1000) + 60),
     ...overrides,
+    event: "signed",
   };
+}
+
+/** A ledger line, by default "signed" (a reservation) for the book, with a fresh nonce unless given. */
+export function buildEntry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+  return { ts: new Date().toISOString(), session: "session-a", ...buildSignedEntry(), ...overrides };
 }
 
 /** What paying an offer moves, in USDC unless the asset is given. */
