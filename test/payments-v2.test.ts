@@ -10,7 +10,6 @@ import { after, before, describe, test } from "node:test";
 import type { Address, Hash } from "viem";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
 import { extractPaymentIdentifier } from "@x402/extensions/payment-identifier";
-import { sandboxEnv } from "../sandbox/index.js";
 import { json, offer, startHostileServer, toV2, v2Challenge } from "./helpers/hostile-server.js";
 import { readLedger } from "./helpers/ledger.js";
 import { BUILT_SERVER, connectStdio, killDuringPayment, textOf } from "./helpers/mcp.js";
@@ -29,7 +28,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
 
   test("a USDC call on a v2 server: one PAYMENT-SIGNATURE, exactly the price on chain, the receipt in the result", async () => {
     const ledger = newLedger();
-    const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger });
+    const { client, close } = await connectStdio(world.env(ledger));
     try {
       const before = await balance(world.sandbox.chain.usdc, payer());
       const seen = paymentHeadersSeen();
@@ -55,7 +54,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
 
   test("a payment whose answer was lost is sent again, unchanged, by the next identical call (payment-identifier): paid once, data the second time", async () => {
     const ledger = newLedger();
-    const { client, close } = await connectStdio({ ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger });
+    const { client, close } = await connectStdio(world.env(ledger));
     const call = () => client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375, page: 7 } });
     try {
       assert.ok(!(await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } })).isError, "learns the price");
@@ -86,7 +85,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
 
   test("TMAI through Permit2: refused with how to approve, then approve-permit2 sends one approve and the call pays 10% less", async () => {
     const ledger = newLedger();
-    const env = { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, ...withTmai };
+    const env = world.env(ledger, withTmai);
     const { client, close } = await connectStdio(env);
     try {
       const usdcBefore = await balance(world.sandbox.chain.usdc, payer());
@@ -148,11 +147,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       test(name, async () => {
         hostile.on("/trading-signals", (_req, res) => json(res, 402, {}, headers));
         const seen = hostile.paymentHeaders.length;
-        const { client, close } = await connectStdio({
-          ...sandboxEnv(world.sandbox.info, "x402"),
-          TOKEN_METRICS_LEDGER: newLedger(),
-          TOKEN_METRICS_API_BASE_URL: hostile.baseUrl,
-        });
+        const { client, close } = await connectStdio(world.env(newLedger(), { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl }));
         try {
           const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
           assert.equal(result.isError, true);
@@ -170,12 +165,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
         if (!paid) json(res, 402, {}, v2([v2Offer()]));
       });
       const ledger = newLedger();
-      const settings = {
-        ...sandboxEnv(world.sandbox.info, "x402"),
-        TOKEN_METRICS_LEDGER: ledger,
-        TOKEN_METRICS_API_BASE_URL: hostile.baseUrl,
-        TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC",
-      };
+      const settings = world.env(ledger, { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl, TOKEN_METRICS_DAILY_BUDGET: "0.017 USDC" });
       const seen = hostile.paymentHeaders.length;
       const call = { name: "get_trading_signals", arguments: { token_id: 3375 } };
       await killDuringPayment({ HOME: world.dir, ...settings }, call, () => hostile.paymentHeaders.length > seen);
@@ -201,11 +191,7 @@ describe("x402 v2 payments on the local chain", { timeout: 180_000 }, () => {
       hostile.on("/trading-signals", (_req, res, paid) =>
         paid ? json(res, 200, { success: true, message: "ok", length: 0, data: [] }) : json(res, 402, {}, v2([v2Offer({ maxTimeoutSeconds: 86_400 })])),
       );
-      const { client, close } = await connectStdio({
-        ...sandboxEnv(world.sandbox.info, "x402"),
-        TOKEN_METRICS_LEDGER: newLedger(),
-        TOKEN_METRICS_API_BASE_URL: hostile.baseUrl,
-      });
+      const { client, close } = await connectStdio(world.env(newLedger(), { TOKEN_METRICS_API_BASE_URL: hostile.baseUrl }));
       try {
         const result = await client.callTool({ name: "get_trading_signals", arguments: { token_id: 3375 } });
         assert.ok(!result.isError, textOf(result));

@@ -35,11 +35,7 @@ describe("secrets never leave the process", () => {
     const ledger = join(world.dir, "ledger.jsonl");
     const messages = session();
     const outputs: string[] = [];
-    const paying = await rawStdioSession(
-      { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_LEDGER: ledger, TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC" },
-      messages,
-      replies(messages),
-    );
+    const paying = await rawStdioSession(world.env(ledger, { TOKEN_METRICS_MAX_PER_CALL: "0.05 USDC" }), messages, replies(messages));
     outputs.push(...paying.lines, paying.stderr);
     assert.ok(
       paying.lines.some((line) => line.includes('"payment"')),
@@ -60,11 +56,7 @@ describe("secrets never leave the process", () => {
     }
     // An RPC URL with a provider key in its path: viem quotes the URL when the RPC is down.
     const rpcKey = "ALCHEMYSECRETKEY1234567890";
-    const unreachableRpc = await rawStdioSession(
-      { ...sandboxEnv(world.sandbox.info, "x402"), TOKEN_METRICS_RPC_URL: `http://127.0.0.1:9/v2/${rpcKey}`, TOKEN_METRICS_LEDGER: ledger },
-      messages,
-      replies(messages),
-    );
+    const unreachableRpc = await rawStdioSession(world.env(ledger, { TOKEN_METRICS_RPC_URL: `http://127.0.0.1:9/v2/${rpcKey}` }), messages, replies(messages));
     assert.ok(
       unreachableRpc.lines.some((line) => line.includes("unavailable")),
       "the RPC failure was reported",
