@@ -79,7 +79,8 @@ async function main() {
   }
   // stdio: stdout is the protocol's alone.
   await createServer(services).connect(new StdioServerTransport());
-  log.info(`ready (${mode})`);
+  // Said once the messages already waiting on stdin are answered: opening stderr costs a cold start a few ms.
+  setImmediate(() => log.info(`ready (${mode})`));
 }
 
 main().catch((error: unknown) => {

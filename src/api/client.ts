@@ -1,6 +1,6 @@
 import type { Config, Mode } from "../config.js";
 import { errorText, ToolFailure } from "../errors.js";
-import { moneySpent, type CallContext, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
+import { moneySpent, type CallContext, type PaidAnswer, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
 import { USD_PRICE_BY_PATH } from "../catalog/index.js";
 import { httpFailure, networkFailure, paymentNeeded, timeoutFailure } from "./errors.js";
 import { log } from "../log.js";
@@ -79,15 +79,13 @@ export class TokenMetricsClient {
     const timeout = deadline.signal;
     const cancel = context.cancel;
     try {
-      const { response, attempts, payment } =
+      const { response, text, attempts, payment } =
         this.mode === "x402"
           ? await this.payer!(request, timeout, { ...context, pauseDeadline: () => deadline.pause() })
           : await this.sendUnsigned(request, cancel ? AbortSignal.any([cancel, timeout]) : timeout);
-      const { body, bytes } = await readJson(response).catch((error: unknown) => {
-        throw withPayment(error, payment);
-      });
+      const body = parseBody(response, text, payment);
       if (!response.ok) throw withPayment(httpFailure(response.status, body, this.mode, attempts), payment);
-      return { body, bytes, payment };
+      return { body, bytes: text.length, payment };
     } catch (error) {
       if (error instanceof ToolFailure) throw error;
       if (timeout.aborted && !cancel?.aborted) throw timeoutFailure(this.config.timeoutMs);
@@ -106,11 +104,12 @@ export class TokenMetricsClient {
   }
 
   /** API-key mode, or a free endpoint without credentials: never both headers (the API refuses that). */
-  private async sendUnsigned(request: ApiRequest, signal: AbortSignal) {
+  private async sendUnsigned(request: ApiRequest, signal: AbortSignal): Promise<PaidAnswer> {
     const auth: Record<string, string> = this.mode === "api-key" ? { "x-api-key": this.config.apiKey!.reveal() } : { "x-coinbase-402": "true" };
     const headers = { ...jsonHeaders(request), ...auth };
     const send = () => this.fetchImpl(request.url, { method: request.method, headers, body: request.body, signal });
-    return { ...(await sendWithRetries(send, signal)), payment: undefined };
+    const answer = await sendWithRetries(send, signal);
+    return { ...answer, text: await answer.response.text() };
   }
 }
 
@@ -145,12 +144,13 @@ function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
-async function readJson(response: Response): Promise<{ body: unknown; bytes: number }> {
-  const text = await response.text();
+/** The answer's JSON; an error page that is not JSON becomes its first words. */
+function parseBody(response: Response, text: string, payment: PaymentReceipt | undefined): unknown {
   try {
-    return { body: text.length > 0 ? JSON.parse(text) : undefined, bytes: text.length };
+    return text.length > 0 ? JSON.parse(text) : undefined;
   } catch {
-    if (response.ok) throw new ToolFailure(`Token Metrics answered with something that is not JSON (HTTP ${response.status}).`, "upstream");
-    return { body: { message: text.slice(0, 300) }, bytes: text.length };
+    if (response.ok)
+      throw withPayment(new ToolFailure(`Token Metrics answered with something that is not JSON (HTTP ${response.status}).`, "upstream"), payment);
+    return { message: text.slice(0, 300) };
   }
 }

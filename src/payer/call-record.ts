@@ -59,7 +59,7 @@ export class PaidCallRecord {
 
   /** The policy accepted an offer; what follows is asking, signing and reserving. */
   async offered(money: Money, knownPrice: boolean): Promise<void> {
-    await this.ledger.append({
+    await this.ledger.note({
       ...this.base,
       ...ledgerMoney(money),
       event: "offered",

@@ -2,7 +2,7 @@ import { ToolFailure } from "../errors.js";
 import { jsonHeaders } from "../net/http.js";
 import { sendWithRetries } from "../net/retry.js";
 import { settlementOf } from "./signer.js";
-import type { PaidRequest } from "./types.js";
+import type { PaidAnswer, PaidRequest } from "./types.js";
 
 export interface Answer {
   response: Response;
@@ -41,16 +41,14 @@ export class Exchange {
    * The request with a signed payment, read to its end: a receipt must come with its data. Rejects
    * when no complete answer came back (network, deadline) or on a redirect.
    */
-  async pay(paymentHeaders: Record<string, string>): Promise<Answer> {
+  async pay(paymentHeaders: Record<string, string>): Promise<PaidAnswer> {
     const consequence = "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again.";
     const paid = await sendWithRetries(
       () => this.send(paymentHeaders, this.paidSignal, consequence),
       this.paidSignal,
       (response) => !settlementOf(response),
     );
-    const body = await paid.response.arrayBuffer();
-    const { status, statusText, headers } = paid.response;
-    return { response: new Response(body, { status, statusText, headers }), attempts: paid.attempts };
+    return { ...paid, text: await paid.response.text() };
   }
 
   private async send(extra: Record<string, string>, signal: AbortSignal, consequence: string): Promise<Response> {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { log } from "../log.js";
 import { PaymentBook, paymentFields, type Owner, type PaymentRecord } from "./book.js";
@@ -33,7 +33,9 @@ const HEAD_BYTES = 256;
  * libuv's thread pool costs far more on the paid-call path (measured by `npm run bench`). The one
  * exception is the flush of a reservation, which waits on the disk and is shared (group commit):
  * every process already sees the line (the page cache is shared), and calls reserving at the same
- * time wait for one fdatasync together, not one each.
+ * time wait for one fdatasync together, not one each. For the same reason each operation asks the
+ * file system as little as it can: one stat of the path per operation, and no read of the file
+ * when nothing was written since we last read or wrote it.
  */
 export class FileLedger implements LedgerStore {
   readonly session = randomUUID();
@@ -43,11 +45,16 @@ export class FileLedger implements LedgerStore {
   private owner?: Owner;
   /** Bytes of the file already folded into the book. */
   private offset = 0;
-  /** Read and append handle of the file as we last knew it. */
+  /** Read and append handle of the file as we last knew it, and which file that is. */
   private fd?: number;
+  private identity = { ino: 0, dev: 0 };
   /** The file's first bytes as we read them: rewritten in place (same inode), they differ. */
   private head: Buffer = Buffer.alloc(0);
+  /** Size and modification time after our last write that nobody else's came between: unchanged, the file needs no look at its head. */
+  private untouched = { size: -1, mtimeMs: 0 };
   private unreadable = 0;
+  /** Lines without money (see `note`), written with this process's next line. */
+  private noted: LedgerEntry[] = [];
   /** The fdatasync running now, and the one queued behind it for lines written meanwhile. */
   private flushing?: Promise<void>;
   private queuedFlush?: Promise<void>;
@@ -81,7 +88,14 @@ export class FileLedger implements LedgerStore {
 
   async append(entry: NewLedgerEntry): Promise<void> {
     const line = this.stamp(entry);
-    this.write([line], false);
+    this.write(this.current(), [line]);
+    this.observers.notify(line);
+  }
+
+  /** Kept until this process's next write, which carries it: a line of its own would cost a write. */
+  async note(entry: NewLedgerEntry): Promise<void> {
+    const line = this.stamp(entry);
+    this.noted.push(line);
     this.observers.notify(line);
   }
 
@@ -97,18 +111,20 @@ export class FileLedger implements LedgerStore {
   async reserve(entry: NewLedgerEntry & { event: "signed" }, check: (book: PaymentBook) => string | undefined): Promise<string | undefined> {
     const line = this.stamp(entry);
     const pause = readPause(this.location);
+    const file = this.current();
     // A call that cannot fit now writes nothing.
-    const refused = pause.paused ? pausedReason(pause) : check(this.readNewLines());
+    const refused = pause.paused ? pausedReason(pause) : check(this.readNewLines(file));
     if (refused !== undefined) return refused;
-    // Take a place in the file's order, then judge the line against everything before it.
-    this.write([line], false, false);
-    const inOrder = this.readUntil(line);
-    const late = check(this.paymentBook);
+    // Take a place in the file's order, then judge the line against everything before it (when
+    // another process wrote between our reading and our write, those lines are read first).
+    const alone = this.write(file, [line], false);
+    const inOrder = alone || this.readUntil(line);
+    const late = alone ? undefined : check(this.paymentBook);
     this.paymentBook.apply(line); // ours counts from here (reading it back later changes nothing)
-    if (!inOrder) this.write([line], false); // the file was replaced between our write and its reading
+    if (!inOrder) this.write(this.current(), [line]); // the file was replaced between our write and its reading
     if (late !== undefined) {
       // A reservation of another process came first and took the room: ours never leaves.
-      this.write([{ ...line, ts: new Date().toISOString(), event: "released", reason: `not reserved: ${late}`, proof: "never sent" }], false);
+      this.write(this.current(), [{ ...line, ts: new Date().toISOString(), event: "released", reason: `not reserved: ${late}`, proof: "never sent" }]);
       return late;
     }
     await this.flush();
@@ -129,12 +145,14 @@ export class FileLedger implements LedgerStore {
   }
 
   async *events(): AsyncIterable<LedgerEntry> {
-    const fd = this.current();
-    const text = readRange(fd, 0, fstatSync(fd).size);
+    if (this.noted.length > 0) this.write(this.current(), []);
+    const { fd, size } = this.current();
+    const text = readRange(fd, 0, size);
     yield* this.parse(text.subarray(0, text.lastIndexOf(NEWLINE) + 1), 0);
   }
 
   async close(): Promise<void> {
+    if (this.noted.length > 0) this.write(this.current(), []);
     await this.flushing?.catch(() => undefined);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
@@ -145,9 +163,9 @@ export class FileLedger implements LedgerStore {
   }
 
   /** Folds the lines appended since the last read (by any process) into the book. */
-  private readNewLines(): PaymentBook {
-    const fd = this.current();
-    const text = readRange(fd, this.offset, fstatSync(fd).size);
+  private readNewLines({ fd, size } = this.current()): PaymentBook {
+    if (size === this.offset) return this.paymentBook;
+    const text = readRange(fd, this.offset, size);
     // Stop at the last complete line; a line being written now is read next time.
     this.foldNew(fd, text.subarray(0, text.lastIndexOf(NEWLINE) + 1));
     return this.paymentBook;
@@ -159,8 +177,8 @@ export class FileLedger implements LedgerStore {
    * replaced meanwhile): then every line there is folded.
    */
   private readUntil(line: LedgerEntry): boolean {
-    const fd = this.current();
-    const text = readRange(fd, this.offset, fstatSync(fd).size);
+    const { fd, size } = this.current();
+    const text = readRange(fd, this.offset, size);
     // Our line starts on a line boundary (see write), so what comes before it is whole lines.
     const at = text.indexOf(`${JSON.stringify(line)}\n`);
     if (at < 0) return (this.readNewLines(), false);
@@ -170,29 +188,43 @@ export class FileLedger implements LedgerStore {
 
   private foldNew(fd: number, lines: Buffer): void {
     this.fold(this.paymentBook, lines, this.offset);
-    this.offset += lines.length;
-    if (this.head.length < HEAD_BYTES) this.head = readRange(fd, 0, Math.min(this.offset, HEAD_BYTES));
+    this.advance(fd, this.offset + lines.length);
+  }
+
+  /** Everything before `offset` is in the book. */
+  private advance(fd: number, offset: number): void {
+    this.offset = offset;
+    if (this.head.length < HEAD_BYTES) this.head = readRange(fd, 0, Math.min(offset, HEAD_BYTES));
   }
 
   /**
-   * Writes whole lines in one write, starting on a line boundary; flushed to disk when `durable`;
-   * counted in the book at once unless `count` is false (a reservation is judged first).
+   * Writes the noted lines and `entries` in one write, starting on a line boundary, to the file
+   * `current()` returned. Our own lines count in the book at once unless `count` is false (a
+   * reservation is judged first); folding is idempotent, so reading them back changes nothing.
+   * True when no other process wrote since we last read the file: then the book is the file's
+   * up to and including these lines, and the next read starts after them.
    */
-  private write(entries: readonly LedgerEntry[], durable: boolean, count = true): void {
-    const fd = this.current();
-    const before = fstatSync(fd).size;
-    const torn = before > 0 && readRange(fd, before - 1, before)[0] !== NEWLINE;
-    const text = `${torn ? "\n" : ""}${entries.map((entry) => `${JSON.stringify(entry)}\n`).join("")}`;
-    const bytes = Buffer.from(text);
+  private write({ fd, size: before }: OpenFile, entries: readonly LedgerEntry[], count = true, durable = false): boolean {
+    const lines = [...this.noted, ...entries];
+    this.noted = [];
+    // Up to where we read, the file ends on a line boundary; beyond it, another process may have left a torn line.
+    const torn = before > this.offset && readRange(fd, before - 1, before)[0] !== NEWLINE;
+    const bytes = Buffer.from(`${torn ? "\n" : ""}${lines.map((entry) => `${JSON.stringify(entry)}\n`).join("")}`);
     const written = writeSync(fd, bytes);
+    const { size: after, mtimeMs } = fstatSync(fd);
     if (written !== bytes.length) {
       // Disk full: take our partial line back when nobody wrote after it, so no line is joined to it.
-      if (fstatSync(fd).size === before + written) ftruncateSync(fd, before);
+      if (after === before + written) ftruncateSync(fd, before);
       throw new Error(`the payment ledger ${this.location} could not be written (${written} of ${bytes.length} bytes; disk full?)`);
     }
     if (durable) fdatasyncSync(fd);
-    // Our own lines count at once (folding is idempotent, so reading them back later changes nothing).
-    if (count) for (const entry of entries) this.paymentBook.apply(entry);
+    for (const entry of lines) if (count || !entries.includes(entry)) this.paymentBook.apply(entry);
+    const alone = before === this.offset && after === before + written;
+    if (alone) {
+      this.advance(fd, after);
+      this.untouched = { size: after, mtimeMs };
+    }
+    return alone;
   }
 
   /**
@@ -211,7 +243,7 @@ export class FileLedger implements LedgerStore {
   }
 
   private startFlush(): Promise<void> {
-    const fd = this.current();
+    const { fd } = this.current();
     const run: Promise<void> = new Promise<void>((done, fail) =>
       fdatasync(fd, (error) => {
         // A file adopted anew meanwhile was given every known payment with its own flush.
@@ -225,20 +257,26 @@ export class FileLedger implements LedgerStore {
     return run;
   }
 
-  /** The handle of the file now at `location`; a file deleted or replaced under us is adopted anew. */
-  private current(): number {
-    if (this.fd === undefined) return this.open();
+  /**
+   * The handle of the file now at `location` and its size, from one stat of the path; a file
+   * deleted, replaced or truncated under us is adopted anew.
+   */
+  private current(): OpenFile {
+    if (this.fd === undefined) this.open();
     const onDisk = statSync(this.location, { throwIfNoEntry: false });
     if (!onDisk) this.adoptNewFile("deleted");
-    else if (!sameFile(onDisk, fstatSync(this.fd))) this.adoptNewFile("replaced");
-    else if (onDisk.size < this.offset || !readRange(this.fd, 0, this.head.length).equals(this.head)) this.adoptNewFile("truncated");
-    return this.fd!;
+    else if (onDisk.ino !== this.identity.ino || onDisk.dev !== this.identity.dev) this.adoptNewFile("replaced");
+    else if (onDisk.size === this.untouched.size && onDisk.mtimeMs === this.untouched.mtimeMs) return { fd: this.fd!, size: onDisk.size };
+    else if (onDisk.size < this.offset || !readRange(this.fd!, 0, this.head.length).equals(this.head)) this.adoptNewFile("truncated");
+    else return { fd: this.fd!, size: onDisk.size };
+    return { fd: this.fd!, size: fstatSync(this.fd!).size };
   }
 
-  private open(): number {
+  private open(): void {
     mkdirSync(dirname(this.location), { recursive: true });
     this.fd = openSync(this.location, "a+", 0o600);
-    return this.fd;
+    const { ino, dev } = fstatSync(this.fd);
+    this.identity = { ino, dev };
   }
 
   /**
@@ -264,7 +302,7 @@ export class FileLedger implements LedgerStore {
     this.paymentBook = fresh;
     this.offset = end;
     this.head = readRange(this.fd!, 0, Math.min(end, HEAD_BYTES));
-    if (missing.length > 0) this.write(missing, true);
+    if (missing.length > 0) this.write({ fd: this.fd!, size: fstatSync(this.fd!).size }, missing, true, true);
     log.warn(
       `the payment ledger ${this.location} was ${what} while this server ran; ${missing.length} line(s) of payments it already knew were written back into it, so nothing is counted as unspent that may have been paid`,
     );
@@ -296,7 +334,11 @@ export class FileLedger implements LedgerStore {
   }
 }
 
-const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.dev === b.dev;
+/** An open ledger file and its size when it was looked at. */
+interface OpenFile {
+  fd: number;
+  size: number;
+}
 
 function readRange(fd: number, from: number, to: number): Buffer {
   const buffer = Buffer.allocUnsafe(Math.max(0, to - from));

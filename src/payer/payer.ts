@@ -91,7 +91,7 @@ export function createPayerCore(config: Config, ledger: LedgerStore, wallet: Wal
       result = await payAttempt(parts, call, [known.offer], known.context, true);
     } else {
       const terms = await askPrice(exchange);
-      if ("answer" in terms) return terms.answer;
+      if ("answer" in terms) return { ...terms.answer, text: await terms.answer.response.text() };
       asked = terms.asked;
       await context.progress?.("payment challenge received");
       paidChallenge = terms.context;
@@ -99,9 +99,9 @@ export function createPayerCore(config: Config, ledger: LedgerStore, wallet: Wal
     }
 
     if (result.kind === "unanswered") unanswered.remember(requestKey, result.payment);
-    if (result.kind === "not accepted" || (result.kind === "answered" && !result.response.ok)) knownPrices.forget(priceKey);
+    if (result.kind === "not accepted" || (result.kind === "answered" && !result.answer.response.ok)) knownPrices.forget(priceKey);
     if (result.kind !== "answered") throw result.failure;
-    const { response, attempts, payment } = result;
+    const { response, payment } = result.answer;
     if (response.ok && paidChallenge) {
       // Accepted: the price is known for the next 10 minutes, and its next authorization is signed ahead.
       knownPrices.remember(priceKey, { offer: result.offer, context: paidChallenge });
@@ -112,7 +112,7 @@ export function createPayerCore(config: Config, ledger: LedgerStore, wallet: Wal
     } else if (payment.status === "settled") {
       log.warn(`paid ${payment.amount} ${payment.asset} for ${request.path}, transaction ${payment.transaction}, but the API answered HTTP ${response.status}`);
     }
-    return { response, attempts: attempts + asked, payment };
+    return { ...result.answer, attempts: result.answer.attempts + asked };
   };
 
   /** Asks without paying: the final answer when it is not a 402, else the offers to choose from. */

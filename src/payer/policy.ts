@@ -1,4 +1,4 @@
-import { formatUnits, getAddress, type Address } from "viem";
+import { formatUnits, type Address } from "viem";
 import { networkNamed, type Asset, type AssetSymbol, type Network } from "../assets.js";
 import type { Offer } from "./challenge.js";
 
@@ -123,13 +123,8 @@ function permit2Problem(offer: Offer): string | undefined {
 /** x402's canonical exact-Permit2 proxy (the spender @x402/evm signs for); kept here so the policy stays free of library loads. */
 export const X402_EXACT_PERMIT2_PROXY = "0x402085c248EeA27D92E8b30b2C58ed07f9E20001";
 
-const sameAddress = (a: string, b: string) => {
-  try {
-    return getAddress(a) === getAddress(b);
-  } catch {
-    return false;
-  }
-};
+/** Two well-formed EVM addresses naming the same account, whatever their letter case (a checksum is only a spelling). */
+const sameAddress = (a: string, b: string) => EVM_ADDRESS.test(a) && EVM_ADDRESS.test(b) && a.toLowerCase() === b.toLowerCase();
 
 export function formatAmount(amount: bigint, asset: Pick<Asset, "decimals" | "symbol">): string {
   return `${formatUnits(amount, asset.decimals)} ${asset.symbol}`;

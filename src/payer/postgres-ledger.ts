@@ -132,6 +132,11 @@ export class PostgresLedger implements LedgerStore {
     this.observers.notify(stamped);
   }
 
+  /** Written at once: the row and the next event's share no statement (`serially` keeps them in order). */
+  async note(entry: NewLedgerEntry): Promise<void> {
+    await this.append(entry);
+  }
+
   observe(observer: LedgerObserver): () => void {
     return this.observers.add(observer);
   }

@@ -41,6 +41,8 @@ export class Signer {
   private readonly client: x402Client;
   private readonly http: x402HTTPClient;
   private readonly signedAhead = new Map<string, Signature>();
+  /** Terms being signed ahead now: many calls succeeding at once sign one authorization ahead, not one each. */
+  private readonly signingAhead = new Set<string>();
 
   constructor(account: PrivateKeyAccount, network: Network) {
     this.client = new x402Client().setSpendControls(false);
@@ -53,13 +55,18 @@ export class Signer {
     return this.take(offer, context) ?? this.signNow(offer, context);
   }
 
-  /** Signs the same terms in the background, after the current call has returned. */
+  /** Signs the same terms in the background, after the current call has returned, unless one is ready or on its way. */
   presign(offer: Offer, context: ChallengeContext): void {
+    const key = termsOf(offer, context);
+    if (this.signingAhead.has(key) || fresh(this.signedAhead.get(key))) return;
+    this.signingAhead.add(key);
     setImmediate(() =>
-      this.signNow(offer, context).then(
-        (signature) => this.signedAhead.set(termsOf(offer, context), signature),
-        () => undefined, // signing again at call time will report any problem
-      ),
+      this.signNow(offer, context)
+        .then(
+          (signature) => this.signedAhead.set(key, signature),
+          () => undefined, // signing again at call time will report any problem
+        )
+        .finally(() => this.signingAhead.delete(key)),
     );
   }
 
@@ -67,8 +74,7 @@ export class Signer {
     const key = termsOf(offer, context);
     const ready = this.signedAhead.get(key);
     this.signedAhead.delete(key);
-    const lifeLeft = ready ? Number(ready.validBefore) - Date.now() / 1000 : 0;
-    return ready && lifeLeft >= offer.maxTimeoutSeconds * PRESIGNED_MIN_LIFE_SHARE ? ready : undefined;
+    return fresh(ready) ? ready : undefined;
   }
 
   private async signNow(offer: Offer, context: ChallengeContext): Promise<Signature> {
@@ -103,6 +109,12 @@ function withPaymentId(extensions: Record<string, unknown> | undefined): { exten
   if (!extensions || typeof declared !== "object" || declared === null) return { extensions };
   const paymentId = `pay_${randomBytes(16).toString("hex")}`;
   return { extensions: { ...extensions, [PAYMENT_IDENTIFIER]: { ...declared, info: { ...declared.info, id: paymentId } } }, paymentId };
+}
+
+/** Signed ahead with at least PRESIGNED_MIN_LIFE_SHARE of its validity left. */
+function fresh(signature: Signature | undefined): signature is Signature {
+  if (!signature) return false;
+  return Number(signature.validBefore) - Date.now() / 1000 >= signature.offer.maxTimeoutSeconds * PRESIGNED_MIN_LIFE_SHARE;
 }
 
 /**

@@ -25,6 +25,12 @@ export interface LedgerStore {
   /** Records one event; its own book counts it at once. */
   append(entry: NewLedgerEntry): Promise<void>;
   /**
+   * Records an event that carries no money (an offer the policy accepted): it may wait for this
+   * process's next event and be written with it (in order, before it), which saves the paid call
+   * a write of its own. Observers are told at once.
+   */
+  note(entry: NewLedgerEntry): Promise<void>;
+  /**
    * The one step that commits money: atomically for every process sharing the store, refreshes,
    * refuses when payments are paused or `check` finds a reason on the fresh book, and otherwise
    * records the "signed" `entry` durably. Resolves to the refusal, or undefined once the entry is

@@ -58,9 +58,15 @@ export interface PaidRequest extends JsonRequest {
   path: string;
 }
 
-/** Sends a request through x402, paying at most once; resolves with the final response. */
-export type PaidFetch = (
-  request: PaidRequest,
-  signal: AbortSignal,
-  context?: CallContext,
-) => Promise<{ response: Response; attempts: number; payment?: PaymentReceipt }>;
+/** Sends a request through x402, paying at most once; resolves with the final answer, read to its end. */
+export type PaidFetch = (request: PaidRequest, signal: AbortSignal, context?: CallContext) => Promise<PaidAnswer>;
+
+/** The final answer of a paid call: its status and headers, its body (already read) and what it cost. */
+export interface PaidAnswer {
+  response: Response;
+  /** The whole body (the response's own stream is spent). */
+  text: string;
+  /** HTTP requests it took (retries of 429/5xx included). */
+  attempts: number;
+  payment?: PaymentReceipt;
+}

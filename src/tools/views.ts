@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { RESOURCE_MIME_TYPE } from "@modelcontextprotocol/ext-apps/server";
 
 /**
  * MCP Apps views: one self-contained HTML file each (built by scripts/build-views.ts into
@@ -17,6 +16,12 @@ export const VIEWS = {
 } as const;
 
 export type ViewName = keyof typeof VIEWS;
+
+/**
+ * The MIME type by which MCP Apps hosts know a view (ext-apps' `RESOURCE_MIME_TYPE`, checked equal
+ * by a unit test): written here so the server does not load ext-apps, which the views bundle, at start.
+ */
+export const VIEW_MIME_TYPE = "text/html;profile=mcp-app";
 
 /** Which tools open which view; every other tool has none. */
 const VIEW_OF_TOOL: Readonly<Record<string, ViewName>> = {
@@ -45,8 +50,8 @@ export async function viewHtml(view: ViewName): Promise<string> {
 
 export function registerViewResources(server: McpServer): void {
   for (const [name, view] of Object.entries(VIEWS) as [ViewName, (typeof VIEWS)[ViewName]][]) {
-    server.registerResource(`${name}-view`, view.uri, { title: view.title, description: view.description, mimeType: RESOURCE_MIME_TYPE }, async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text: await viewHtml(name) }],
+    server.registerResource(`${name}-view`, view.uri, { title: view.title, description: view.description, mimeType: VIEW_MIME_TYPE }, async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: VIEW_MIME_TYPE, text: await viewHtml(name) }],
     }));
   }
 }

@@ -101,6 +101,33 @@ describe("FileLedger.reserve: under the lock, with a group commit", () => {
   });
 });
 
+describe("FileLedger.note: a line without money rides with the next one", () => {
+  const events = (path: string) => readLedgerFile(path).map((entry) => entry.event);
+
+  test("written with the reservation that follows it, before it, in one write", async () => {
+    const path = tempLedgerPath();
+    const ledger = new FileLedger(path);
+    const entry = reservation();
+    await ledger.note({ ...entry, event: "offered" });
+    assert.equal(sizeOf(path), 0, "nothing written yet");
+    assert.equal(await ledger.reserve(entry, roomFor(1n)), undefined);
+    assert.deepEqual(events(path), ["offered", "signed"]);
+    await ledger.close();
+  });
+
+  test("before a refusal: the refusal line carries it; at close, a line still kept is written", async () => {
+    const path = tempLedgerPath();
+    const ledger = new FileLedger(path);
+    const { nonce: _nonce, validBefore: _validBefore, ...call } = reservation();
+    await ledger.note({ ...call, event: "offered" });
+    await ledger.append({ ...call, event: "refused", code: "budget", reason: "no room" });
+    await ledger.note({ ...call, event: "offered" });
+    assert.deepEqual(events(path), ["offered", "refused"]);
+    await ledger.close();
+    assert.deepEqual(events(path), ["offered", "refused", "offered"]);
+  });
+});
+
 describe("FileLedger: the pause switch stops reservations", () => {
   const states: Array<[name: string, set: (path: string) => void, refusal: RegExp | undefined]> = [
     ["no pause file: reserved", () => undefined, undefined],

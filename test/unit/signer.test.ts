@@ -114,6 +114,18 @@ describe("Signer.presign then sign", () => {
     });
   }
 
+  test("many calls succeeding at once at one price sign one authorization ahead, not one each", async () => {
+    const signer = new Signer(account, "base-sepolia");
+    const signedNow = (signer as unknown as { signNow: Signer["sign"] }).signNow.bind(signer);
+    let signings = 0;
+    (signer as unknown as { signNow: Signer["sign"] }).signNow = (offer, context) => (signings++, signedNow(offer, context));
+    const ahead = await signedAhead(signer, buildOffer(), { resource });
+    for (let call = 0; call < 20; call++) signer.presign(buildOffer(), { resource });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(signings, 1, "one ready for these terms: no other is signed");
+    assert.equal(await signer.sign(buildOffer(), { resource }), ahead);
+  });
+
   test("terms signed ahead under another challenge context (no payment-identifier then) are not reused for one declaring it", async () => {
     const signer = new Signer(account, "base-sepolia");
     await signedAhead(signer, buildOffer(), { resource });
