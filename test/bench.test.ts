@@ -23,5 +23,5 @@ test("npm run bench -- --short prints all eight figures", async () => {
   }
   // Every payment of the bursts settled once, and our ledger says so.
   assert.match(stdout, /settled on-chain in all bursts: ours 10, 10 in our ledger; plain 10\)/);
-  assert.match(stdout, /one durable append .* v1 \d+\.\d+ ms, v2 \d+\.\d+ ms/);
+  assert.match(stdout, /floor of a durable reservation, one append .* v1 \d+\.\d+ ms, v2 \d+\.\d+ ms/);
 });
