@@ -1,6 +1,6 @@
 import type { Config, Mode } from "../config.js";
 import { errorText, ToolFailure } from "../errors.js";
-import { moneySpent, type CallContext, type PaidAnswer, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
+import { moneySpent, type CallContext, type FinalAnswer, type PaidFetch, type PaymentReceipt } from "../payer/types.js";
 import { USD_PRICE_BY_PATH } from "../catalog/index.js";
 import { httpFailure, networkFailure, paymentNeeded, timeoutFailure } from "./errors.js";
 import { log } from "../log.js";
@@ -104,7 +104,7 @@ export class TokenMetricsClient {
   }
 
   /** API-key mode, or a free endpoint without credentials: never both headers (the API refuses that). */
-  private async sendUnsigned(request: ApiRequest, signal: AbortSignal): Promise<PaidAnswer> {
+  private async sendUnsigned(request: ApiRequest, signal: AbortSignal): Promise<FinalAnswer> {
     const auth: Record<string, string> = this.mode === "api-key" ? { "x-api-key": this.config.apiKey!.reveal() } : { "x-coinbase-402": "true" };
     const headers = { ...jsonHeaders(request), ...auth };
     const send = () => this.fetchImpl(request.url, { method: request.method, headers, body: request.body, signal });

@@ -12,7 +12,7 @@ import { decide, formatAmount, type PolicyContext } from "./policy.js";
 import { releaseExpired } from "./reconcile.js";
 import { settlementOf, type ChallengeContext, type Signature, type Signer } from "./signer.js";
 import type { LedgerStore } from "./store.js";
-import type { CallContext, PaidAnswer, PaymentReceipt } from "./types.js";
+import type { CallContext, FinalAnswer, PaymentReceipt } from "./types.js";
 import type { WalletReader } from "./wallet.js";
 
 /** What a paid attempt needs that outlives the call. */
@@ -50,7 +50,7 @@ export type AttemptResult =
   /** Sent, and the API asked for a payment again (402): no second payment in one call. */
   | { kind: "not accepted"; failure: ToolFailure }
   /** The API answered: with data and a settlement, or with an error after the payment. */
-  | { kind: "answered"; answer: PaidAnswer & { payment: PaymentReceipt }; offer: Offer };
+  | { kind: "answered"; answer: FinalAnswer & { payment: PaymentReceipt }; offer: Offer };
 
 /**
  * One paid attempt, in the order docs/architecture.md lists it: policy → approval → sign (or take
@@ -208,7 +208,10 @@ async function sendAndRecord(parts: PayerParts, call: AttemptCall, payment: Sent
   if (response.ok) parts.breaker.paidWithData();
   else parts.breaker.paidWithoutData();
   if (!response.ok && !settlement) {
-    const again = response.status === 402 ? await readChallenge(new Response(answer.text, response)).catch(() => undefined) : undefined;
+    const again =
+      response.status === 402
+        ? await readChallenge(new Response(answer.text, { status: response.status, headers: response.headers })).catch(() => undefined)
+        : undefined;
     const reason = again?.error ?? `HTTP ${response.status} after the payment was sent`;
     await record.notConfirmed(signed, money, reason);
     if (response.status !== 402) return { kind: "answered", answer: { ...answer, payment: record.receipt(money, "may have settled") }, offer };

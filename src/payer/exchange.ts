@@ -2,7 +2,7 @@ import { ToolFailure } from "../errors.js";
 import { jsonHeaders } from "../net/http.js";
 import { sendWithRetries } from "../net/retry.js";
 import { settlementOf } from "./signer.js";
-import type { PaidAnswer, PaidRequest } from "./types.js";
+import type { FinalAnswer, PaidRequest } from "./types.js";
 
 export interface Answer {
   response: Response;
@@ -41,7 +41,7 @@ export class Exchange {
    * The request with a signed payment, read to its end: a receipt must come with its data. Rejects
    * when no complete answer came back (network, deadline) or on a redirect.
    */
-  async pay(paymentHeaders: Record<string, string>): Promise<PaidAnswer> {
+  async pay(paymentHeaders: Record<string, string>): Promise<FinalAnswer> {
     const consequence = "A signed payment was sent with the request and may have settled; get_spending shows it. Calling again pays again.";
     const paid = await sendWithRetries(
       () => this.send(paymentHeaders, this.paidSignal, consequence),

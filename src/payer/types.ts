@@ -59,10 +59,10 @@ export interface PaidRequest extends JsonRequest {
 }
 
 /** Sends a request through x402, paying at most once; resolves with the final answer, read to its end. */
-export type PaidFetch = (request: PaidRequest, signal: AbortSignal, context?: CallContext) => Promise<PaidAnswer>;
+export type PaidFetch = (request: PaidRequest, signal: AbortSignal, context?: CallContext) => Promise<FinalAnswer>;
 
-/** The final answer of a paid call: its status and headers, its body (already read) and what it cost. */
-export interface PaidAnswer {
+/** The final answer of a call: its status and headers, its whole body (already read) and, when paid, what it cost. */
+export interface FinalAnswer {
   response: Response;
   /** The whole body (the response's own stream is spent). */
   text: string;
