@@ -12,6 +12,11 @@ import { LedgerObservers, type LedgerObserver, type LedgerStore } from "./store.
 const CONNECT_TIMEOUT_MS = 5_000;
 /** The longest any statement may run, a wait for another replica's lock included (ms). */
 const STATEMENT_TIMEOUT_MS = 10_000;
+/**
+ * The client's own limit on a query's answer (ms), beyond the server's: a database that stops
+ * answering without closing the connection cannot hold a call (and every write queued behind it).
+ */
+const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
 /** Rows per read when exporting, so a large ledger is never held whole in memory. */
 const EXPORT_PAGE = 1_000;
 
@@ -91,6 +96,7 @@ export class PostgresLedger implements LedgerStore {
         connectionString: url,
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         statement_timeout: STATEMENT_TIMEOUT_MS,
+        query_timeout: QUERY_TIMEOUT_MS,
         max: 10,
         options: "-c synchronous_commit=off",
       });
