@@ -81,7 +81,7 @@ function ours(env: Record<string, string>) {
  * The plain client of each protocol version, as Token Metrics' own examples use it: x402-fetch for
  * v1, its successor @x402/fetch for v2. Both ask first, then pay.
  */
-function plain(privateKey: Hex, version: Version, fetchImpl: typeof fetch = fetch) {
+function plain(privateKey: Hex, version: Version, fetchImpl: typeof fetch) {
   const account = privateKeyToAccount(privateKey);
   const pay =
     version === "v1" ? wrapV1(fetchImpl, account as never, 10n ** 18n) : wrapV2(fetchImpl, registerExactEvmScheme(new x402Client(), { signer: account }));
@@ -103,7 +103,9 @@ async function paymentFigures(version: Version) {
     // 1–2: a local x402 server that settles instantly, 25 ms added to every response.
     const instant = await startInstantServer({ delayMs: NETWORK_DELAY_MS, payTo: sandbox.info.payTo as Address, x402: version });
     const a = ours({ TOKEN_METRICS_API_BASE_URL: instant.baseUrl, TOKEN_METRICS_PRIVATE_KEY: key });
-    const plainClient = plain(key, version);
+    // Timed like ours (see `ours`), so both clients' fetches carry the same wrapper in every figure.
+    const plainTiming = timingFetch();
+    const plainClient = plain(key, version, plainTiming.fetch);
     await a.services.client.call(signals(a.services, 1)); // learn the price
     const oursPaid: number[] = [];
     const plainPaid: number[] = [];
@@ -128,8 +130,6 @@ async function paymentFigures(version: Version) {
     const plainChain: number[] = [];
     const clientOwn: number[] = [];
     const plainOwn: number[] = [];
-    const plainTiming = timingFetch();
-    const timedPlainClient = plain(key, version, plainTiming.fetch);
     const floor = durableAppend();
     for (let i = 0; i < N; i++) {
       const fetchBefore = b.fetchTime();
@@ -137,7 +137,7 @@ async function paymentFigures(version: Version) {
       oursChain.push(total);
       clientOwn.push(total - (b.fetchTime() - fetchBefore));
       const plainBefore = plainTiming.spent();
-      const plainTotal = await timed(() => timedPlainClient(signals(b.services, 2000 + i).url));
+      const plainTotal = await timed(() => plainClient(signals(b.services, 2000 + i).url));
       plainChain.push(plainTotal);
       plainOwn.push(plainTotal - (plainTiming.spent() - plainBefore));
       floor.measure();

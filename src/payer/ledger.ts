@@ -117,7 +117,7 @@ export class FileLedger implements LedgerStore {
     if (refused !== undefined) return refused;
     // Take a place in the file's order, then judge the line against everything before it (when
     // another process wrote between our reading and our write, those lines are read first).
-    const alone = this.write(file, [line], false);
+    const alone = this.write(file, [line], { count: false });
     const inOrder = alone || this.readUntil(line);
     const late = alone ? undefined : check(this.paymentBook);
     this.paymentBook.apply(line); // ours counts from here (reading it back later changes nothing)
@@ -145,14 +145,14 @@ export class FileLedger implements LedgerStore {
   }
 
   async *events(): AsyncIterable<LedgerEntry> {
-    if (this.noted.length > 0) this.write(this.current(), []);
+    this.writeNoted();
     const { fd, size } = this.current();
     const text = readRange(fd, 0, size);
     yield* this.parse(text.subarray(0, text.lastIndexOf(NEWLINE) + 1), 0);
   }
 
   async close(): Promise<void> {
-    if (this.noted.length > 0) this.write(this.current(), []);
+    this.writeNoted();
     await this.flushing?.catch(() => undefined);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
@@ -202,11 +202,12 @@ export class FileLedger implements LedgerStore {
    * `current()` returned. Our own lines count in the book at once unless `count` is false (a
    * reservation is judged first); folding is idempotent, so reading them back changes nothing.
    * True when no other process wrote since we last read the file: then the book is the file's
-   * up to and including these lines, and the next read starts after them.
+   * up to and including these lines, and the next read starts after them. Flushed to disk when `durable`.
    */
-  private write({ fd, size: before }: OpenFile, entries: readonly LedgerEntry[], count = true, durable = false): boolean {
-    const lines = [...this.noted, ...entries];
+  private write({ fd, size: before }: OpenFile, entries: readonly LedgerEntry[], { count = true, durable = false } = {}): boolean {
+    const noted = this.noted;
     this.noted = [];
+    const lines = [...noted, ...entries];
     // Up to where we read, the file ends on a line boundary; beyond it, another process may have left a torn line.
     const torn = before > this.offset && readRange(fd, before - 1, before)[0] !== NEWLINE;
     const bytes = Buffer.from(`${torn ? "\n" : ""}${lines.map((entry) => `${JSON.stringify(entry)}\n`).join("")}`);
@@ -218,13 +219,19 @@ export class FileLedger implements LedgerStore {
       throw new Error(`the payment ledger ${this.location} could not be written (${written} of ${bytes.length} bytes; disk full?)`);
     }
     if (durable) fdatasyncSync(fd);
-    for (const entry of lines) if (count || !entries.includes(entry)) this.paymentBook.apply(entry);
+    for (const entry of noted) this.paymentBook.apply(entry);
+    if (count) for (const entry of entries) this.paymentBook.apply(entry);
     const alone = before === this.offset && after === before + written;
     if (alone) {
       this.advance(fd, after);
       this.untouched = { size: after, mtimeMs };
     }
     return alone;
+  }
+
+  /** Lines noted and not yet carried by a write of ours (at close, or before the file is read whole). */
+  private writeNoted(): void {
+    if (this.noted.length > 0) this.write(this.current(), []);
   }
 
   /**
@@ -302,7 +309,7 @@ export class FileLedger implements LedgerStore {
     this.paymentBook = fresh;
     this.offset = end;
     this.head = readRange(this.fd!, 0, Math.min(end, HEAD_BYTES));
-    if (missing.length > 0) this.write({ fd: this.fd!, size: fstatSync(this.fd!).size }, missing, true, true);
+    if (missing.length > 0) this.write({ fd: this.fd!, size: fstatSync(this.fd!).size }, missing, { durable: true });
     log.warn(
       `the payment ledger ${this.location} was ${what} while this server ran; ${missing.length} line(s) of payments it already knew were written back into it, so nothing is counted as unspent that may have been paid`,
     );
