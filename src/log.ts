@@ -38,8 +38,25 @@ export function logCallTo<T>(sink: LogSink, work: () => T): T {
 
 function write(level: LogLevel, raw: string) {
   const message = redact(raw);
-  if (level !== "debug") process.stderr.write(`[token-metrics-x402-mcp] ${level}: ${message}\n`);
+  if (level !== "debug") toStderr(`[token-metrics-x402-mcp] ${level}: ${message}\n`);
   const own = callSink.getStore();
   if (own) own(level, message);
   else for (const sink of sinks) sink(level, message);
 }
+
+/**
+ * Lines for stderr, written together once the current work yields (a pipe write is synchronous
+ * and would otherwise sit inside a paid call), and at exit for anything still waiting.
+ */
+let pending = "";
+function toStderr(line: string): void {
+  if (pending === "") setImmediate(flushStderr);
+  pending += line;
+}
+function flushStderr(): void {
+  if (pending === "") return;
+  const lines = pending;
+  pending = "";
+  process.stderr.write(lines);
+}
+process.on("exit", flushStderr);

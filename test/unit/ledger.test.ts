@@ -20,26 +20,40 @@ const roomFor = (payments: bigint) => (book: PaymentBook) =>
   budgetRefusal(book, ASSETS.USDC, PRICE, { session: {}, daily: { USDC: payments * PRICE }, perClient: {} }, "unused");
 const sizeOf = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
+interface Syncs {
+  /** fdatasync calls: in the thread pool, and on the calling thread. */
+  calls: number;
+  inline: number;
+  /** How many bytes of the file the completed ones made durable. */
+  durableBytes: number;
+}
 /**
- * Watches the ledger's fdatasync calls (the module's `fdatasync` binding follows `fs` once
- * synced): how many ran, and how many bytes of the file the completed ones made durable.
+ * Watches the ledger's fdatasync calls, in the thread pool and on the calling thread (the
+ * module's bindings follow `fs` once synced).
  */
-async function watchingSyncs<T>(work: (syncs: { calls: number; durableBytes: number }) => Promise<T>): Promise<T> {
-  const original = fs.fdatasync;
-  const syncs = { calls: 0, durableBytes: 0 };
+async function watchingSyncs<T>(work: (syncs: Syncs) => Promise<T>): Promise<T> {
+  const { fdatasync, fdatasyncSync } = fs;
+  const syncs: Syncs = { calls: 0, inline: 0, durableBytes: 0 };
+  const madeDurable = (size: number) => (syncs.durableBytes = Math.max(syncs.durableBytes, size));
   fs.fdatasync = ((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
     syncs.calls++;
     const size = fs.fstatSync(fd).size;
-    original(fd, (error) => {
-      if (!error) syncs.durableBytes = Math.max(syncs.durableBytes, size);
+    fdatasync(fd, (error) => {
+      if (!error) madeDurable(size);
       done(error);
     });
   }) as typeof fs.fdatasync;
+  fs.fdatasyncSync = (fd: number) => {
+    syncs.inline++;
+    const size = fs.fstatSync(fd).size;
+    fdatasyncSync(fd);
+    madeDurable(size);
+  };
   syncBuiltinESMExports();
   try {
     return await work(syncs);
   } finally {
-    fs.fdatasync = original;
+    Object.assign(fs, { fdatasync, fdatasyncSync });
     syncBuiltinESMExports();
   }
 }
@@ -51,9 +65,11 @@ function lineEnd(path: string, text: string): number {
 }
 
 describe("FileLedger.reserve: under the lock, with a group commit", () => {
+  // The first reservation of a ledger finds no other payment in the air and is flushed at once;
+  // the ones arriving while it is in the air share flushes in the thread pool.
   const cases: Array<[name: string, instances: number, calls: number, room: bigint, maxSyncs: number]> = [
-    ["one ledger, 40 at once, room for 10", 1, 40, 10n, 2],
-    ["one ledger, 40 at once, room for all: two flushes shared by all", 1, 40, 50n, 2],
+    ["one ledger, 40 at once, room for 10", 1, 40, 10n, 3],
+    ["one ledger, 40 at once, room for all: three flushes shared by all", 1, 40, 50n, 3],
     ["two ledgers on one file (two processes), 40 at once, room for 10", 2, 40, 10n, 10],
     ["two ledgers on one file, room for all: none refused", 2, 24, 30n, 24],
   ];
@@ -79,7 +95,8 @@ describe("FileLedger.reserve: under the lock, with a group commit", () => {
           accepted.every((outcome) => outcome.durable),
           "each reservation resolves after its line is in the file and flushed",
         );
-        assert.ok(syncs.calls <= maxSyncs, `group commit: ${syncs.calls} flushes for ${accepted.length} reservations`);
+        assert.equal(syncs.inline, instances, "each ledger's first reservation, alone, is flushed at once");
+        assert.ok(syncs.calls + syncs.inline <= maxSyncs, `group commit: ${syncs.calls + syncs.inline} flushes for ${accepted.length} reservations`);
         for (const { refusal } of outcomes.filter((outcome) => outcome.refusal !== undefined))
           assert.match(refusal!, /daily budget \(last 24 h\) would be exceeded/);
         assert.equal(readLedgerFile(path).filter((line) => line.event === "signed").length, accepted.length);
@@ -89,6 +106,24 @@ describe("FileLedger.reserve: under the lock, with a group commit", () => {
       }),
     );
   }
+
+  test("one payment at a time (each with its outcome before the next): each flushed at once on this thread, never in the pool", () =>
+    watchingSyncs(async (syncs) => {
+      const path = tempLedgerPath();
+      const ledger = new FileLedger(path);
+      for (let call = 1; call <= 3; call++) {
+        const entry = reservation();
+        assert.equal(await ledger.reserve(entry, roomFor(10n)), undefined);
+        assert.ok(lineEnd(path, entry.nonce) <= syncs.durableBytes, "durable when reserved");
+        assert.deepEqual({ inline: syncs.inline, pool: syncs.calls }, { inline: call, pool: 0 });
+        await ledger.append({ ...entry, event: "settled", transaction: `0x${"ab".repeat(32)}` });
+      }
+      // A payment still in the air (no outcome yet): the next reservation goes through the pool.
+      await ledger.reserve(reservation(), roomFor(10n));
+      await ledger.reserve(reservation(), roomFor(10n));
+      assert.deepEqual({ inline: syncs.inline, pool: syncs.calls }, { inline: 4, pool: 1 });
+      await ledger.close();
+    }));
 
   test("a refusal by the check writes nothing", async () => {
     const path = tempLedgerPath();
