@@ -16,6 +16,7 @@ import {
   defineChain,
   getAddress,
   http,
+  publicActions,
   type Address,
   type Chain,
   type Hash,
@@ -127,6 +128,32 @@ export function defineLocalChain(rpcUrl: string, chainId: number = LOCAL_CHAIN_I
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
   });
+}
+
+/**
+ * The client of the account that settles payments (a facilitator's): reads, and transactions sent
+ * one at a time, each once the node has accepted the one before (not mined: anvil mines at once).
+ * Concurrent sends through viem's nonce manager could skip a nonce under a hundred settlements at
+ * once; every later transaction then waited for the missing one until its receipt wait timed out
+ * (180 s), which stalled two of eleven full `npm run bench` runs. In turn, each send reads the
+ * node's pending count, so no nonce is skipped or taken twice.
+ */
+export function settlementClient(rpcUrl: string, privateKey: Hex, chainId: number = LOCAL_CHAIN_ID) {
+  const account = privateKeyToAccount(privateKey);
+  const client = createWalletClient({
+    account,
+    chain: defineLocalChain(rpcUrl, chainId),
+    transport: http(rpcUrl),
+    pollingInterval: LOCAL_POLLING_INTERVAL_MS,
+  }).extend(publicActions);
+  let previous: Promise<unknown> = Promise.resolve();
+  const inTurn = <Send extends (...args: never[]) => Promise<Hash>>(send: Send): Send =>
+    ((...args: Parameters<Send>) => {
+      const sent = previous.then(() => send(...args));
+      previous = sent.catch(() => undefined);
+      return sent;
+    }) as Send;
+  return { ...client, writeContract: inTurn(client.writeContract), sendTransaction: inTurn(client.sendTransaction) };
 }
 
 /**

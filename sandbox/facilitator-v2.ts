@@ -9,9 +9,8 @@ import type { FacilitatorClient } from "@x402/core/server";
 import type { SupportedResponse } from "@x402/core/types";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { registerExactEvmScheme } from "@x402/evm/exact/facilitator";
-import { createWalletClient, http, publicActions, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { createLocalNonceManager, defineLocalChain, LOCAL_CHAIN_ID, LOCAL_POLLING_INTERVAL_MS } from "./chain.js";
+import type { Hex } from "viem";
+import { LOCAL_CHAIN_ID, settlementClient } from "./chain.js";
 
 export interface CreateFacilitatorV2Options {
   rpcUrl: string;
@@ -34,19 +33,13 @@ type FacilitatorSignerSource = Parameters<typeof toFacilitatorEvmSigner>[0];
 export function createFacilitatorV2(options: CreateFacilitatorV2Options): FacilitatorV2 {
   const chainId = options.chainId ?? LOCAL_CHAIN_ID;
   const network = `eip155:${chainId}` as const;
-  const account = privateKeyToAccount(options.privateKey, { nonceManager: createLocalNonceManager() });
-  // One client for reads and writes; the nonce manager gives concurrent settlements distinct nonces.
-  const wallet = createWalletClient({
-    account,
-    chain: defineLocalChain(options.rpcUrl, chainId),
-    transport: http(options.rpcUrl),
-    pollingInterval: LOCAL_POLLING_INTERVAL_MS,
-  }).extend(publicActions);
+  // One client for reads and writes.
+  const wallet = settlementClient(options.rpcUrl, options.privateKey, chainId);
 
   const facilitator = new x402Facilitator();
   // viem's generic, overloaded action types are not assignable to the loose signatures @x402/evm
   // declares, though the runtime shapes match (its own examples pass a viem client like this).
-  const signer = toFacilitatorEvmSigner({ ...wallet, address: account.address } as unknown as FacilitatorSignerSource);
+  const signer = toFacilitatorEvmSigner({ ...wallet, address: wallet.account.address } as unknown as FacilitatorSignerSource);
   // Also registers the v1 scheme for every v1 EVM network name; the v2 middleware never sends those.
   registerExactEvmScheme(facilitator, { signer, networks: network });
 

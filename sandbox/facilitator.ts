@@ -6,8 +6,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { createWalletClient, http, publicActions, type Address, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { Address, Hex } from "viem";
 import { settle, verify } from "x402/facilitator";
 import {
   ChainIdToNetwork,
@@ -18,7 +17,7 @@ import {
   type SettleResponse,
   type VerifyResponse,
 } from "x402/types";
-import { createLocalNonceManager, defineLocalChain, LOCAL_CHAIN_ID, LOCAL_POLLING_INTERVAL_MS } from "./chain.js";
+import { LOCAL_CHAIN_ID, settlementClient } from "./chain.js";
 import { tokenAbi } from "./token-contract.js";
 
 export interface StartFacilitatorOptions {
@@ -46,14 +45,8 @@ export async function startFacilitator(options: StartFacilitatorOptions): Promis
   const network = ChainIdToNetwork[chainId];
   if (!network) throw new Error(`Chain id ${chainId} has no x402 network name`);
 
-  // One wallet client does both reads and writes: x402's settle() calls verify() with it first.
-  // The nonce manager lets concurrent settlements from this one account get distinct nonces.
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(options.privateKey, { nonceManager: createLocalNonceManager() }),
-    chain: defineLocalChain(options.rpcUrl, chainId),
-    transport: http(options.rpcUrl),
-    pollingInterval: LOCAL_POLLING_INTERVAL_MS,
-  }).extend(publicActions);
+  // One client does both reads and writes: x402's settle() calls verify() with it first.
+  const wallet = settlementClient(options.rpcUrl, options.privateKey, chainId);
 
   let settled = 0;
 

@@ -14,7 +14,7 @@ import { domainSeparator, numberToHex, parseAbi, parseSignature, toHex, type Abi
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { paymentMiddleware } from "x402-express";
 import { createSigner, decodeXPaymentResponse, wrapFetchWithPayment } from "x402-fetch";
-import { startChain, type LocalChain } from "../sandbox/chain.js";
+import { settlementClient, startChain, type LocalChain } from "../sandbox/chain.js";
 import { startFacilitator, type Facilitator } from "../sandbox/facilitator.js";
 import { compileTokenContract, tokenAbi } from "../sandbox/token-contract.js";
 
@@ -291,6 +291,24 @@ describe("sandbox chain + facilitator + x402 libraries", () => {
       payTo: before.payTo + 20n * USDC_PRICE,
     });
     assert.equal(facilitator.settledCount(), settledBefore + 20);
+  });
+
+  test("a settling account's transactions go out in turn: 40 sent at once take consecutive nonces and all mine", async () => {
+    // The payer account holds ETH and sends no transactions elsewhere in this file.
+    const sender = settlementClient(chain.rpcUrl, chain.payerPrivateKey);
+    const first = await chain.publicClient.getTransactionCount({ address: sender.account.address, blockTag: "pending" });
+    const hashes = await Promise.all(Array.from({ length: 40 }, () => sender.sendTransaction({ to: chain.payTo, value: 1n })));
+    const receipts = await Promise.all(hashes.map((hash) => chain.publicClient.waitForTransactionReceipt({ hash, timeout: 20_000 })));
+    assert.deepEqual(
+      receipts.map((receipt) => receipt.status),
+      receipts.map(() => "success"),
+    );
+    const nonces = await Promise.all(hashes.map(async (hash) => (await chain.publicClient.getTransaction({ hash })).nonce));
+    assert.deepEqual(
+      nonces,
+      hashes.map((_, index) => first + index),
+      "in the order sent, none skipped or taken twice",
+    );
   });
 
   test("the facilitator answers malformed requests in the protocol's shape and keeps running", async () => {
