@@ -132,11 +132,13 @@ export function defineLocalChain(rpcUrl: string, chainId: number = LOCAL_CHAIN_I
 
 /**
  * The client of the account that settles payments (a facilitator's): reads, and transactions sent
- * one at a time, each once the node has accepted the one before (not mined: anvil mines at once).
- * Concurrent sends through viem's nonce manager could skip a nonce under a hundred settlements at
- * once; every later transaction then waited for the missing one until its receipt wait timed out
- * (180 s), which stalled two of eleven full `npm run bench` runs. In turn, each send reads the
- * node's pending count, so no nonce is skipped or taken twice.
+ * concurrently, each estimated first and then given the next nonce (anvil holds one whose nonce
+ * comes early until the ones before it arrive; estimating with such a nonce would be refused). A
+ * send that fails after taking its nonce leaves it to an empty transaction to ourselves, so the ones
+ * after it can still mine. viem's nonce manager, used before, could skip a nonce under a hundred
+ * settlements at once; every later transaction then waited for the missing one until its receipt
+ * wait timed out (180 s), which stalled two of eleven full `npm run bench` runs. (Sending one at a
+ * time avoided that too, but made settlement the bottleneck of the bench's bursts.)
  */
 export function settlementClient(rpcUrl: string, privateKey: Hex, chainId: number = LOCAL_CHAIN_ID) {
   const account = privateKeyToAccount(privateKey);
@@ -146,14 +148,32 @@ export function settlementClient(rpcUrl: string, privateKey: Hex, chainId: numbe
     transport: http(rpcUrl),
     pollingInterval: LOCAL_POLLING_INTERVAL_MS,
   }).extend(publicActions);
-  let previous: Promise<unknown> = Promise.resolve();
-  const inTurn = <Send extends (...args: never[]) => Promise<Hash>>(send: Send): Send =>
-    ((...args: Parameters<Send>) => {
-      const sent = previous.then(() => send(...args));
-      previous = sent.catch(() => undefined);
-      return sent;
-    }) as Send;
-  return { ...client, writeContract: inTurn(client.writeContract), sendTransaction: inTurn(client.sendTransaction) };
+  /** The last nonce handed out: the node's count once, then counted here. */
+  let last: Promise<number> | undefined;
+  const nextNonce = () => {
+    last = (last ?? client.getTransactionCount({ address: account.address, blockTag: "pending" }).then((count) => count - 1)).then((nonce) => nonce + 1);
+    return last;
+  };
+  type Send<Args> = (args: Args & { gas: bigint; nonce: number }) => Promise<Hash>;
+  const inNonceOrder =
+    <Args extends { gas?: bigint }>(estimate: (args: Args) => Promise<bigint>, send: Send<Args>) =>
+    async (args: Args): Promise<Hash> => {
+      const gas = args.gas ?? (await estimate(args));
+      const nonce = await nextNonce();
+      try {
+        return await send({ ...args, gas, nonce });
+      } catch (error) {
+        // Refused when the failed one reached the node after all; then there is no gap to fill.
+        await client.sendTransaction({ to: account.address, value: 0n, gas: 21_000n, nonce }).catch(() => undefined);
+        throw error;
+      }
+    };
+  type Loose = (args: { gas?: bigint }) => Promise<never>;
+  return {
+    ...client,
+    writeContract: inNonceOrder(client.estimateContractGas as Loose, client.writeContract as Loose) as typeof client.writeContract,
+    sendTransaction: inNonceOrder(client.estimateGas as Loose, client.sendTransaction as Loose) as typeof client.sendTransaction,
+  };
 }
 
 /**

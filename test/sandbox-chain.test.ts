@@ -10,7 +10,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import express from "express";
-import { domainSeparator, numberToHex, parseAbi, parseSignature, toHex, type AbiFunction, type Address, type Hex } from "viem";
+import { domainSeparator, erc20Abi, numberToHex, parseAbi, parseSignature, toHex, type AbiFunction, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { paymentMiddleware } from "x402-express";
 import { createSigner, decodeXPaymentResponse, wrapFetchWithPayment } from "x402-fetch";
@@ -293,23 +293,47 @@ describe("sandbox chain + facilitator + x402 libraries", () => {
     assert.equal(facilitator.settledCount(), settledBefore + 20);
   });
 
-  test("a settling account's transactions go out in turn: 40 sent at once take consecutive nonces and all mine", async () => {
-    // The payer account holds ETH and sends no transactions elsewhere in this file.
-    const sender = settlementClient(chain.rpcUrl, chain.payerPrivateKey);
-    const first = await chain.publicClient.getTransactionCount({ address: sender.account.address, blockTag: "pending" });
-    const hashes = await Promise.all(Array.from({ length: 40 }, () => sender.sendTransaction({ to: chain.payTo, value: 1n })));
-    const receipts = await Promise.all(hashes.map((hash) => chain.publicClient.waitForTransactionReceipt({ hash, timeout: 20_000 })));
-    assert.deepEqual(
-      receipts.map((receipt) => receipt.status),
-      receipts.map(() => "success"),
-    );
-    const nonces = await Promise.all(hashes.map(async (hash) => (await chain.publicClient.getTransaction({ hash })).nonce));
-    assert.deepEqual(
-      nonces,
-      hashes.map((_, index) => first + index),
-      "in the order sent, none skipped or taken twice",
-    );
-  });
+  // A failed send must not leave a gap: every transaction after it would wait for that nonce forever.
+  const sends: Array<[name: string, count: number, failing?: { index: number; takesNonce: boolean }]> = [
+    ["40 sent at once take consecutive nonces and all mine", 40],
+    ["10 sent at once, the 4th would revert (refused before it takes a nonce): the other 9 mine", 10, { index: 3, takesNonce: false }],
+    ["10 sent at once, the 4th refused by the node after taking its nonce (gas too low): the other 9 mine", 10, { index: 3, takesNonce: true }],
+  ];
+  for (const [name, count, failing] of sends) {
+    test(`a settling account's transactions: ${name}`, async () => {
+      // The payer account holds ETH and sends no transactions elsewhere in this file.
+      const sender = settlementClient(chain.rpcUrl, chain.payerPrivateKey);
+      const first = await chain.publicClient.getTransactionCount({ address: sender.account.address, blockTag: "pending" });
+      const send = (index: number) => {
+        if (index !== failing?.index) return sender.sendTransaction({ to: chain.payTo, value: 1n });
+        if (failing.takesNonce) return sender.sendTransaction({ to: chain.payTo, value: 1n, gas: 1_000n });
+        return sender.writeContract({ address: chain.usdc, abi: erc20Abi, functionName: "transfer", args: [chain.payTo, 10n ** 30n] }); // more than it holds
+      };
+      const outcomes = await Promise.allSettled(Array.from({ length: count }, (_, index) => send(index)));
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.status),
+        outcomes.map((_, index) => (index === failing?.index ? "rejected" : "fulfilled")),
+      );
+      const hashes = outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+      const receipts = await Promise.all(hashes.map((hash) => chain.publicClient.waitForTransactionReceipt({ hash, timeout: 20_000 })));
+      assert.deepEqual(
+        receipts.map((receipt) => receipt.status),
+        receipts.map(() => "success"),
+      );
+      const nonces = await Promise.all(hashes.map(async (hash) => (await chain.publicClient.getTransaction({ hash })).nonce));
+      const taken = count - (failing && !failing.takesNonce ? 1 : 0);
+      const expected = Array.from({ length: taken }, (_, offset) => first + offset);
+      // The failed one's nonce went to an empty transaction to itself.
+      const filler = failing?.takesNonce ? expected.filter((nonce) => !nonces.includes(nonce)) : [];
+      assert.deepEqual(
+        [...nonces, ...filler].sort((a, b) => a - b),
+        expected,
+        "none skipped or taken twice",
+      );
+      assert.equal(filler.length, failing?.takesNonce ? 1 : 0);
+      assert.equal(await chain.publicClient.getTransactionCount({ address: sender.account.address }), first + taken, "all mined");
+    });
+  }
 
   test("the facilitator answers malformed requests in the protocol's shape and keeps running", async () => {
     const garbage = await fetch(`${facilitator.url}/verify`, {
