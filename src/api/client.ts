@@ -4,7 +4,7 @@ import { moneySpent, type CallContext, type FinalAnswer, type PaidFetch, type Pa
 import { USD_PRICE_BY_PATH } from "../catalog/index.js";
 import { httpFailure, networkFailure, paymentNeeded, timeoutFailure } from "./errors.js";
 import { log } from "../log.js";
-import { jsonHeaders } from "../net/http.js";
+import { jsonHeaders, readToEnd } from "../net/http.js";
 import { sendWithRetries } from "../net/retry.js";
 import { ResponseCache } from "./cache.js";
 import { Deadline } from "./deadline.js";
@@ -108,8 +108,7 @@ export class TokenMetricsClient {
     const auth: Record<string, string> = this.mode === "api-key" ? { "x-api-key": this.config.apiKey!.reveal() } : { "x-coinbase-402": "true" };
     const headers = { ...jsonHeaders(request), ...auth };
     const send = () => this.fetchImpl(request.url, { method: request.method, headers, body: request.body, signal });
-    const answer = await sendWithRetries(send, signal);
-    return { ...answer, text: await answer.response.text() };
+    return readToEnd(await sendWithRetries(send, signal));
   }
 }
 

@@ -10,6 +10,11 @@ export function jsonHeaders(request: JsonRequest): Record<string, string> {
   return request.body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" };
 }
 
+/** An answer with its whole body read as text (its response's own stream is then spent). */
+export async function readToEnd<Answer extends { response: Response }>(answer: Answer): Promise<Answer & { text: string }> {
+  return { ...answer, text: await answer.response.text() };
+}
+
 /** A body longer than its reader's limit; `size` says by how much, as far as it is known ("70000 bytes", "over 65536 bytes"). */
 export class BodyTooLarge extends Error {
   override name = "BodyTooLarge";

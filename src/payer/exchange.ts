@@ -1,5 +1,5 @@
 import { ToolFailure } from "../errors.js";
-import { jsonHeaders } from "../net/http.js";
+import { jsonHeaders, readToEnd } from "../net/http.js";
 import { sendWithRetries } from "../net/retry.js";
 import { settlementOf } from "./signer.js";
 import type { FinalAnswer, PaidRequest } from "./types.js";
@@ -48,7 +48,7 @@ export class Exchange {
       this.paidSignal,
       (response) => !settlementOf(response),
     );
-    return { ...paid, text: await paid.response.text() };
+    return readToEnd(paid);
   }
 
   private async send(extra: Record<string, string>, signal: AbortSignal, consequence: string): Promise<Response> {

@@ -2,6 +2,7 @@ import type { Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import type { Config } from "../config.js";
 import { log } from "../log.js";
+import { readToEnd } from "../net/http.js";
 import { payAttempt, resendUnanswered, type AttemptResult, type PayerParts } from "./attempt.js";
 import { CircuitBreaker } from "./breaker.js";
 import type { BudgetLimits } from "./budget.js";
@@ -91,7 +92,7 @@ export function createPayerCore(config: Config, ledger: LedgerStore, wallet: Wal
       result = await payAttempt(parts, call, [known.offer], known.context, true);
     } else {
       const terms = await askPrice(exchange);
-      if ("answer" in terms) return { ...terms.answer, text: await terms.answer.response.text() };
+      if ("answer" in terms) return readToEnd(terms.answer);
       asked = terms.asked;
       await context.progress?.("payment challenge received");
       paidChallenge = terms.context;
